@@ -1,0 +1,153 @@
+"""Settings: defaults, then `aktuellt.toml`, then environment variables, then command options.
+
+Settings are built once per command and passed explicitly; there is no global settings object.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE_NAME = "aktuellt.toml"
+DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
+DEFAULT_COUNTY = "0017"  # Region Värmland; any `00NN` region code works
+DEFAULT_CATALOGS = ("np2022", "np2020", "np2023")
+
+ENV_DB = "AKTUELLT_DB"
+ENV_KOLADA_URL = "AKTUELLT_KOLADA_URL"
+ENV_DATA = "AKTUELLT_DATA"
+ENV_COUNTY = "AKTUELLT_COUNTY"
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """The thresholds of `method.md`; stored with every run so a status can be reproduced."""
+
+    baseline_window: int = 1
+    noise_share: float = 0.10
+    noise_abs: float = 0.5
+    confidence_z: float = 1.96  # two-sided 95 %
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_path: Path
+    kolada_url: str
+    county_id: str
+    catalogs: tuple[str, ...] = DEFAULT_CATALOGS
+    method: MethodSettings = field(default_factory=MethodSettings)
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.data_dir / "checks"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+_FILE_KEYS = {"data_dir", "db", "kolada_url", "county", "catalogs", "method"}
+
+
+def load_settings(
+    options: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Resolve settings with the precedence defaults < file < environment < options.
+
+    `options` holds command-line values; a None value means "not given". The database path
+    follows the data folder unless it is set itself.
+    """
+    cwd = cwd or Path.cwd()
+    env = os.environ if env is None else env
+    options = {key: value for key, value in (options or {}).items() if value is not None}
+    path = config_file or cwd / CONFIG_FILE_NAME
+    from_file = _read_config_file(path) if path.exists() else {}
+
+    layers: list[dict[str, Any]] = [
+        from_file,
+        {
+            "data_dir": env.get(ENV_DATA),
+            "db": env.get(ENV_DB),
+            "kolada_url": env.get(ENV_KOLADA_URL),
+            "county": env.get(ENV_COUNTY),
+        },
+        options,
+    ]
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({key: value for key, value in layer.items() if value not in (None, "")})
+
+    data_dir = _resolve(Path(merged.get("data_dir", "data")), cwd)
+    db_value = merged.get("db")
+    db_path = (
+        _resolve(Path(db_value), cwd)
+        if db_value
+        else data_dir / "warehouse" / "aktuellt.duckdb"
+    )
+    county_id = str(merged.get("county", DEFAULT_COUNTY))
+    if not (len(county_id) == 4 and county_id.startswith("00") and county_id.isdigit()):
+        raise ConfigError(f"county must be a region code like '0017', not {county_id!r}")
+    catalogs = merged.get("catalogs", DEFAULT_CATALOGS)
+    if isinstance(catalogs, str):
+        catalogs = [part.strip() for part in catalogs.split(",") if part.strip()]
+    return Settings(
+        data_dir=data_dir,
+        db_path=db_path,
+        kolada_url=str(merged.get("kolada_url", DEFAULT_KOLADA_URL)).rstrip("/"),
+        county_id=county_id,
+        catalogs=tuple(catalogs),
+        method=_method_settings(from_file.get("method", {}), options.get("method")),
+    )
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    unknown = sorted(set(content) - _FILE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}"
+        )
+    return content
+
+
+def _method_settings(
+    from_file: Mapping[str, Any], override: MethodSettings | None
+) -> MethodSettings:
+    if override is not None:
+        return override
+    known = {f.name: f.type for f in fields(MethodSettings)}
+    unknown = sorted(set(from_file) - set(known))
+    if unknown:
+        raise ConfigError(f"[method]: unknown setting(s) {', '.join(unknown)}")
+    settings = MethodSettings()
+    for name, value in from_file.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"[method] {name} must be a number, not {value!r}")
+        settings = replace(settings, **{name: value})
+    return settings
+
+
+def _resolve(path: Path, cwd: Path) -> Path:
+    return path if path.is_absolute() else cwd / path

@@ -1,0 +1,1 @@
+"""The domain, declared once: areas, indicator catalogs and the warehouse schema."""

@@ -1,0 +1,472 @@
+"""Indicator catalogs: TOML files analysts edit, loaded into typed, frozen objects and checked.
+
+One catalog per steering document (`np2020`, `np2022`, `np2023`, ...). An indicator's title,
+unit, direction and target are defined here once; checks, labels and charts read them from here.
+The file format is described in models/catalogs/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from models.areas import AREA_KINDS, Area
+
+CATALOG_DIR = Path(__file__).with_name("catalogs")
+
+# unit code -> (Swedish label for tables, Swedish words for a change in that unit)
+UNITS: dict[str, tuple[str, str]] = {
+    "percent": ("andel (%)", "procentenheter"),
+    "per_100000": ("per 100 000 invånare", "per 100 000 invånare"),
+    "years": ("år", "år"),
+    "index": ("index", "indexenheter"),
+    "count": ("antal", "st"),
+    "sek": ("kronor", "kronor"),
+}
+SHARE_UNITS = frozenset({"percent"})
+TARGET_KINDS = ("pp", "units", "percent", "level", "direction", "gap")
+DIRECTIONS = {"higher": 1, "lower": -1}
+DERIVE_KINDS = ("complement", "gap")
+SOURCES = ("kolada", "survey", "manual")
+SERIES_PATTERN = re.compile(
+    r"^(?:kolada:[NU]\d{5}|survey:[a-z0-9_]+(?:\.[a-z0-9_]+)*|manual:[a-z0-9_]+)$"
+)
+INDICATOR_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+CATALOG_FIELDS = {"id", "title", "source_document", "baseline_year", "target_year", "indicator"}
+REQUIRED_CATALOG_FIELDS = {"id", "title", "indicator"}
+INDICATOR_FIELDS = {
+    "id",
+    "title",
+    "goal_area",
+    "life_stage",
+    "series",
+    "derive",
+    "unit",
+    "direction",
+    "target",
+    "baseline_year",
+    "target_year",
+    "divided_by_gender",
+    "window_years",
+    "areas",
+    "notes",
+}
+REQUIRED_INDICATOR_FIELDS = {"id", "title", "goal_area", "unit", "direction", "target"}
+TARGET_FIELDS = {"kind", "amount", "value"}
+DERIVE_FIELDS = {"kind", "of", "women", "men"}
+
+
+class CatalogError(ValueError):
+    """A catalog that cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str  # "catalog" or the indicator id (or its position when it has none)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # one of TARGET_KINDS
+    amount: float | None = None  # for pp, units and percent: the size of the change, > 0
+    value: float | None = None  # for level: the absolute target value
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A series computed from source series before the method runs.
+
+    complement: 100 − `of` (e.g. trust = 100 − lack of trust, U01413).
+    gap: |women − men|, either between the K and M values of `of`, or between two series.
+    """
+
+    kind: str
+    of: str | None = None
+    women: str | None = None
+    men: str | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.of, self.women, self.men) if s)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    catalog_id: str
+    indicator_id: str
+    title: str
+    goal_area: str
+    unit: str
+    direction: int  # +1 higher is better, −1 lower is better
+    target: Target
+    baseline_year: int
+    target_year: int
+    series: str | None = None
+    derive: Derivation | None = None
+    life_stage: str | None = None
+    divided_by_gender: bool = False
+    window_years: int = 1  # > 1 for multi-year means; the period is the window's last year
+    areas: tuple[str, ...] = AREA_KINDS  # area kinds or ids the indicator is followed for
+    notes: str = ""
+
+    @property
+    def series_ids(self) -> tuple[str, ...]:
+        """Every source series this indicator reads."""
+        own = (self.series,) if self.series else ()
+        derived = self.derive.sources if self.derive else ()
+        return tuple(dict.fromkeys((*own, *derived)))
+
+    @property
+    def unit_label(self) -> str:
+        return UNITS[self.unit][0]
+
+    @property
+    def change_words(self) -> str:
+        return UNITS[self.unit][1]
+
+    def applies_to(self, area: Area) -> bool:
+        return area.kind in self.areas or area.area_id in self.areas
+
+
+@dataclass(frozen=True)
+class Catalog:
+    catalog_id: str
+    title: str
+    source_document: str
+    path: Path
+    indicators: tuple[Indicator, ...] = field(default=())
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for indicator in self.indicators:
+            if indicator.indicator_id == indicator_id:
+                return indicator
+        raise KeyError(f"{self.catalog_id}: no indicator {indicator_id!r}")
+
+
+def catalog_paths(directory: Path = CATALOG_DIR) -> list[Path]:
+    return sorted(directory.glob("*.toml"))
+
+
+def find_catalog_path(catalog_id: str, directory: Path = CATALOG_DIR) -> Path:
+    path = directory / f"{catalog_id}.toml"
+    if not path.exists():
+        known = ", ".join(p.stem for p in catalog_paths(directory))
+        raise FileNotFoundError(f"no catalog {catalog_id!r} in {directory}; known: {known}")
+    return path
+
+
+def load_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> Catalog:
+    """Load and check one catalog; raise CatalogError naming every problem."""
+    catalog, problems = _parse(path, areas)
+    if problems or catalog is None:
+        raise CatalogError(problems)
+    return catalog
+
+
+def load_catalogs(
+    catalog_ids: Iterable[str], areas: Mapping[str, Area] | None = None
+) -> list[Catalog]:
+    return [load_catalog(find_catalog_path(cid), areas) for cid in catalog_ids]
+
+
+def check_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> list[Problem]:
+    """Every problem in the file, each with file, entry and a plain reason; [] when valid."""
+    return _parse(path, areas)[1]
+
+
+def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
+    """The catalogs as one table: the warehouse's `indicators` and the method's input."""
+    rows = [
+        {
+            "catalog_id": ind.catalog_id,
+            "indicator_id": ind.indicator_id,
+            "title": ind.title,
+            "goal_area": ind.goal_area,
+            "life_stage": ind.life_stage,
+            "series_id": ind.series,
+            "derive_kind": ind.derive.kind if ind.derive else None,
+            "derive_of": ind.derive.of if ind.derive else None,
+            "derive_women": ind.derive.women if ind.derive else None,
+            "derive_men": ind.derive.men if ind.derive else None,
+            "unit": ind.unit,
+            "direction": ind.direction,
+            "target_kind": ind.target.kind,
+            "target_amount": ind.target.amount,
+            "target_value": ind.target.value,
+            "baseline_year": ind.baseline_year,
+            "target_year": ind.target_year,
+            "divided_by_gender": ind.divided_by_gender,
+            "window_years": ind.window_years,
+            "areas": list(ind.areas),
+            "notes": ind.notes,
+        }
+        for catalog in catalogs
+        for ind in catalog.indicators
+    ]
+    return pl.DataFrame(rows, schema=INDICATORS_SCHEMA)
+
+
+INDICATORS_SCHEMA: dict[str, Any] = {
+    "catalog_id": pl.String,
+    "indicator_id": pl.String,
+    "title": pl.String,
+    "goal_area": pl.String,
+    "life_stage": pl.String,
+    "series_id": pl.String,
+    "derive_kind": pl.String,
+    "derive_of": pl.String,
+    "derive_women": pl.String,
+    "derive_men": pl.String,
+    "unit": pl.String,
+    "direction": pl.Int8,
+    "target_kind": pl.String,
+    "target_amount": pl.Float64,
+    "target_value": pl.Float64,
+    "baseline_year": pl.Int32,
+    "target_year": pl.Int32,
+    "divided_by_gender": pl.Boolean,
+    "window_years": pl.Int32,
+    "areas": pl.List(pl.String),
+    "notes": pl.String,
+}
+
+
+# --- parsing and checking -------------------------------------------------------------------
+
+
+def _parse(
+    path: Path, areas: Mapping[str, Area] | None
+) -> tuple[Catalog | None, list[Problem]]:
+    name = str(path)
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [Problem(name, "catalog", "file not found")]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        return None, [Problem(name, "catalog", f"not valid TOML: {error}")]
+
+    problems: list[Problem] = []
+
+    def problem(entry: str, reason: str) -> None:
+        problems.append(Problem(name, entry, reason))
+
+    _check_fields(content, CATALOG_FIELDS, REQUIRED_CATALOG_FIELDS, "catalog", problem)
+    catalog_id = str(content.get("id", path.stem))
+    defaults = {
+        "baseline_year": content.get("baseline_year"),
+        "target_year": content.get("target_year"),
+    }
+    entries = content.get("indicator", [])
+    if not isinstance(entries, list):
+        problem("catalog", "`indicator` must be an array of tables ([[indicator]])")
+        entries = []
+
+    indicators: list[Indicator] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        label = str(entry.get("id", f"indicator #{position}"))
+        before = len(problems)
+        if label in seen:
+            problem(label, "duplicate id: another indicator in this catalog has the same id")
+        seen.add(label)
+        indicator = _parse_indicator(catalog_id, entry, defaults, areas, label, problem)
+        if indicator is not None and len(problems) == before:
+            indicators.append(indicator)
+
+    if problems:
+        return None, problems
+    return (
+        Catalog(
+            catalog_id=catalog_id,
+            title=str(content["title"]),
+            source_document=str(content.get("source_document", "")),
+            path=path,
+            indicators=tuple(indicators),
+        ),
+        [],
+    )
+
+
+def _check_fields(
+    table: Mapping[str, Any], known: set[str], required: set[str], entry: str, problem: Any
+) -> None:
+    for key in sorted(set(table) - known):
+        problem(entry, f"unknown field {key!r} (known: {', '.join(sorted(known))})")
+    for key in sorted(required - set(table)):
+        problem(entry, f"missing required field {key!r}")
+
+
+def _parse_indicator(
+    catalog_id: str,
+    entry: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    areas: Mapping[str, Area] | None,
+    label: str,
+    problem: Any,
+) -> Indicator | None:
+    def report(reason: str) -> None:
+        problem(label, reason)
+
+    _check_fields(entry, INDICATOR_FIELDS, REQUIRED_INDICATOR_FIELDS, label, problem)
+    indicator_id = str(entry.get("id", ""))
+    if indicator_id and not INDICATOR_ID_PATTERN.match(indicator_id):
+        report("id must be lower-case letters, digits and underscores (it names chart files)")
+
+    unit = entry.get("unit")
+    if unit is not None and unit not in UNITS:
+        report(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
+    direction_word = entry.get("direction")
+    if direction_word is not None and direction_word not in DIRECTIONS:
+        report(f"direction must be 'higher' or 'lower', not {direction_word!r}")
+
+    target = _parse_target(entry.get("target"), unit, report)
+    derive = _parse_derive(entry.get("derive"), report)
+    series = entry.get("series")
+    if series is None and derive is None:
+        report("needs a `series` (e.g. 'kolada:N15428') or a `derive` table")
+    for series_id in ([series] if series else []) + list(derive.sources if derive else ()):
+        if not isinstance(series_id, str) or not SERIES_PATTERN.match(series_id):
+            report(
+                f"malformed series id {series_id!r} (expected kolada:N12345, kolada:U12345, "
+                "survey:<name> or manual:<name>)"
+            )
+
+    baseline_year = entry.get("baseline_year", defaults.get("baseline_year"))
+    target_year = entry.get("target_year", defaults.get("target_year"))
+    for key, year in (("baseline_year", baseline_year), ("target_year", target_year)):
+        if year is None:
+            report(f"missing {key} (set it on the indicator or the catalog)")
+        elif not isinstance(year, int) or isinstance(year, bool) or not 1950 <= year <= 2100:
+            report(f"{key} must be a year, not {year!r}")
+    if (
+        isinstance(baseline_year, int)
+        and isinstance(target_year, int)
+        and baseline_year >= target_year
+    ):
+        report(f"baseline year {baseline_year} is not before target year {target_year}")
+
+    area_entries = entry.get("areas", list(AREA_KINDS))
+    if not isinstance(area_entries, list) or not area_entries:
+        report("areas must be a non-empty list of area kinds or area ids")
+        area_entries = []
+    for area in area_entries:
+        if area in AREA_KINDS:
+            continue
+        if areas is not None and area not in areas:
+            report(f"unknown area {area!r} (not an area kind nor a known area id)")
+
+    window_years = entry.get("window_years", 1)
+    if not isinstance(window_years, int) or window_years < 1:
+        report(f"window_years must be a whole number ≥ 1, not {window_years!r}")
+    divided = entry.get("divided_by_gender", False)
+    if not isinstance(divided, bool):
+        report(f"divided_by_gender must be true or false, not {divided!r}")
+    for key in ("title", "goal_area", "life_stage", "notes"):
+        if key in entry and not isinstance(entry[key], str):
+            report(f"{key} must be text")
+
+    if target is not None and target.kind == "gap":
+        if derive is None or derive.kind != "gap":
+            report("a gap target needs a gap derivation (derive = { kind = \"gap\", ... })")
+        if direction_word != "lower":
+            report("a gap target is followed with direction = 'lower' (the gap shall shrink)")
+
+    if target is None or unit not in UNITS or direction_word not in DIRECTIONS:
+        return None
+    return Indicator(
+        catalog_id=catalog_id,
+        indicator_id=indicator_id,
+        title=str(entry.get("title", "")),
+        goal_area=str(entry.get("goal_area", "")),
+        life_stage=entry.get("life_stage"),
+        series=series,
+        derive=derive,
+        unit=unit,
+        direction=DIRECTIONS[direction_word],
+        target=target,
+        baseline_year=int(baseline_year or 0),
+        target_year=int(target_year or 0),
+        divided_by_gender=bool(divided),
+        window_years=int(window_years) if isinstance(window_years, int) else 1,
+        areas=tuple(str(a) for a in area_entries),
+        notes=str(entry.get("notes", "")),
+    )
+
+
+def _parse_target(raw: Any, unit: Any, report: Any) -> Target | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        report("target must be a table, e.g. { kind = \"pp\", amount = 2 }")
+        return None
+    for key in sorted(set(raw) - TARGET_FIELDS):
+        report(f"unknown field {key!r} in target (known: {', '.join(sorted(TARGET_FIELDS))})")
+    kind = raw.get("kind")
+    if kind not in TARGET_KINDS:
+        report(f"unknown target kind {kind!r} (known: {', '.join(TARGET_KINDS)})")
+        return None
+    amount, value = raw.get("amount"), raw.get("value")
+    if kind in ("pp", "units", "percent"):
+        if not _is_number(amount) or amount <= 0:
+            report(f"a {kind} target needs amount > 0 (the direction comes from `direction`)")
+            return None
+    elif amount is not None:
+        report(f"a {kind} target takes no amount")
+    if kind == "level" and not _is_number(value):
+        report("a level target needs a numeric value")
+        return None
+    if kind != "level" and value is not None:
+        report(f"a {kind} target takes no value")
+    if kind == "pp" and unit in UNITS and unit not in SHARE_UNITS:
+        report(
+            f"a pp target needs a share unit ({', '.join(sorted(SHARE_UNITS))}), not {unit!r}: "
+            "use kind = \"units\" for a change in the indicator's own unit"
+        )
+    return Target(
+        kind=kind,
+        amount=float(amount) if _is_number(amount) else None,
+        value=float(value) if _is_number(value) else None,
+    )
+
+
+def _parse_derive(raw: Any, report: Any) -> Derivation | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        report("derive must be a table, e.g. { kind = \"complement\", of = \"kolada:U01413\" }")
+        return None
+    for key in sorted(set(raw) - DERIVE_FIELDS):
+        report(f"unknown field {key!r} in derive (known: {', '.join(sorted(DERIVE_FIELDS))})")
+    kind = raw.get("kind")
+    if kind not in DERIVE_KINDS:
+        report(f"unknown derive kind {kind!r} (known: {', '.join(DERIVE_KINDS)})")
+        return None
+    derivation = Derivation(kind=kind, of=raw.get("of"), women=raw.get("women"), men=raw.get("men"))
+    if kind == "complement" and (not derivation.of or derivation.women or derivation.men):
+        report("a complement derivation needs `of` and nothing else")
+    if kind == "gap" and not (
+        (derivation.of and not (derivation.women or derivation.men))
+        or (derivation.women and derivation.men and not derivation.of)
+    ):
+        report("a gap derivation needs either `of` (K versus M) or both `women` and `men`")
+    return derivation
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,1 @@
+"""How data flows: refresh, checks, the warehouse and the progress method."""

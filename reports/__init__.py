@@ -1,0 +1,1 @@
+"""Altair charts, the theme, report pages and exports."""
