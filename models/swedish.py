@@ -20,7 +20,7 @@ def format_number(value: float | None, decimals: int = 1, signed: bool = False) 
     rounded = round(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "−0,0"
-    text = f"{abs(rounded):,.{decimals}f}".replace(",", " ").replace(".", ",")
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
     if rounded < 0:
         return "−" + text
     return ("+" + text) if signed and rounded > 0 else text
