@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from config import ConfigError, Settings, load_settings
 from models.areas import load_areas
@@ -40,7 +40,8 @@ out = Console(highlight=False, soft_wrap=True)
 
 # Options shared between commands (fastapi-cli style aliases).
 DbOption = Annotated[
-    Path | None, typer.Option("--db", help="Warehouse file (default data/warehouse/aktuellt.duckdb).")
+    Path | None,
+    typer.Option("--db", help="Warehouse file (default data/warehouse/aktuellt.duckdb)."),
 ]
 DataOption = Annotated[Path | None, typer.Option("--data", help="Data folder (default data).")]
 CountyOption = Annotated[
@@ -54,7 +55,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings_from(db: Path | None = None, data: Path | None = None, county: str | None = None) -> Settings:
+def settings_from(
+    db: Path | None = None, data: Path | None = None, county: str | None = None
+) -> Settings:
     try:
         return load_settings({"db": db, "data_dir": data, "county": county})
     except ConfigError as error:
@@ -95,7 +98,8 @@ def catalog_show(
     out.print(f"{catalog.catalog_id}: {catalog.title}")
     if catalog.source_document:
         out.print(catalog.source_document)
-    table = Table("indicator", "title", "series", "unit", "target", "years", "K/M")
+    table = Table("title", "series", "unit", "target", "years", "K/M")
+    table.columns.insert(0, Column("indicator", no_wrap=True))
     for ind in catalog.indicators:
         series = ", ".join(ind.series_ids)
         if ind.derive:

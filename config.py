@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +99,7 @@ def load_settings(
     data_dir = _resolve(Path(merged.get("data_dir", "data")), cwd)
     db_value = merged.get("db")
     db_path = (
-        _resolve(Path(db_value), cwd)
-        if db_value
-        else data_dir / "warehouse" / "aktuellt.duckdb"
+        _resolve(Path(db_value), cwd) if db_value else data_dir / "warehouse" / "aktuellt.duckdb"
     )
     county_id = str(merged.get("county", DEFAULT_COUNTY))
     if not (len(county_id) == 4 and county_id.startswith("00") and county_id.isdigit()):
@@ -126,9 +124,8 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
     unknown = sorted(set(content) - _FILE_KEYS)
     if unknown:
-        raise ConfigError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(_FILE_KEYS))}"
-        )
+        known = ", ".join(sorted(_FILE_KEYS))
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {known}")
     return content
 
 
@@ -141,12 +138,12 @@ def _method_settings(
     unknown = sorted(set(from_file) - set(known))
     if unknown:
         raise ConfigError(f"[method]: unknown setting(s) {', '.join(unknown)}")
-    settings = MethodSettings()
+    values: dict[str, Any] = {}
     for name, value in from_file.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"[method] {name} must be a number, not {value!r}")
-        settings = replace(settings, **{name: value})
-    return settings
+        values[name] = value
+    return MethodSettings(**values)
 
 
 def _resolve(path: Path, cwd: Path) -> Path:

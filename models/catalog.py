@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import polars as pl
 
@@ -250,9 +250,7 @@ INDICATORS_SCHEMA: dict[str, Any] = {
 # --- parsing and checking -------------------------------------------------------------------
 
 
-def _parse(
-    path: Path, areas: Mapping[str, Area] | None
-) -> tuple[Catalog | None, list[Problem]]:
+def _parse(path: Path, areas: Mapping[str, Area] | None) -> tuple[Catalog | None, list[Problem]]:
     name = str(path)
     try:
         content = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -383,7 +381,7 @@ def _parse_indicator(
 
     if target is not None and target.kind == "gap":
         if derive is None or derive.kind != "gap":
-            report("a gap target needs a gap derivation (derive = { kind = \"gap\", ... })")
+            report('a gap target needs a gap derivation (derive = { kind = "gap", ... })')
         if direction_word != "lower":
             report("a gap target is followed with direction = 'lower' (the gap shall shrink)")
 
@@ -413,7 +411,7 @@ def _parse_target(raw: Any, unit: Any, report: Any) -> Target | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        report("target must be a table, e.g. { kind = \"pp\", amount = 2 }")
+        report('target must be a table, e.g. { kind = "pp", amount = 2 }')
         return None
     for key in sorted(set(raw) - TARGET_FIELDS):
         report(f"unknown field {key!r} in target (known: {', '.join(sorted(TARGET_FIELDS))})")
@@ -436,7 +434,7 @@ def _parse_target(raw: Any, unit: Any, report: Any) -> Target | None:
     if kind == "pp" and unit in UNITS and unit not in SHARE_UNITS:
         report(
             f"a pp target needs a share unit ({', '.join(sorted(SHARE_UNITS))}), not {unit!r}: "
-            "use kind = \"units\" for a change in the indicator's own unit"
+            'use kind = "units" for a change in the indicator\'s own unit'
         )
     return Target(
         kind=kind,
@@ -449,7 +447,7 @@ def _parse_derive(raw: Any, report: Any) -> Derivation | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        report("derive must be a table, e.g. { kind = \"complement\", of = \"kolada:U01413\" }")
+        report('derive must be a table, e.g. { kind = "complement", of = "kolada:U01413" }')
         return None
     for key in sorted(set(raw) - DERIVE_FIELDS):
         report(f"unknown field {key!r} in derive (known: {', '.join(sorted(DERIVE_FIELDS))})")
@@ -468,5 +466,5 @@ def _parse_derive(raw: Any, report: Any) -> Derivation | None:
     return derivation
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

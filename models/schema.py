@@ -113,5 +113,9 @@ def empty_frame(schema: dict[str, Any]) -> pl.DataFrame:
 def conform(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     """Add missing columns as nulls, cast to the schema, and order the columns as declared."""
     return frame.with_columns(
-        [pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items() if name not in frame.columns]
+        [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in schema.items()
+            if name not in frame.columns
+        ]
     ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

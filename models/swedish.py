@@ -7,7 +7,7 @@ import datetime as dt
 MONTHS = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
-)
+)  # fmt: skip
 
 
 def format_number(value: float | None, decimals: int = 1, signed: bool = False) -> str:

@@ -1,0 +1,250 @@
+"""Great Expectations suites for every batch before it is stored (the only module importing GX).
+
+The suite is built from the catalog and the source: required columns and types, gender in
+T/K/M, periods in a sane range, shares within 0–100, no duplicate keys, not every value null,
+no suspicious shrinking against the previous full load, and area ids of the configured county
+(others are allowed but reported as warnings). Results come back as a frame for the warehouse's
+`check_results` table, and GX's human-readable data docs are written under the checks folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from models.catalog import SHARE_UNITS
+from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA
+
+CHECK_RESULTS_SCHEMA: dict[str, Any] = {
+    "run_id": pl.String,
+    "suite": pl.String,
+    "expectation": pl.String,
+    "severity": pl.String,  # critical stops the run; warning is reported only
+    "success": pl.Boolean,
+    "unexpected_count": pl.Int64,
+    "details": pl.String,  # JSON: the first offending keys and values
+}
+FIRST_PERIOD = 1950
+MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is suspicious
+DETAIL_ROWS = 20  # offending rows kept per expectation
+INTEGER_TYPES = ["int32", "int64", "Int32", "Int64"]  # as pandas names them
+FLOAT_TYPES = ["float64", "Float64"]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    suite: str
+    results: pl.DataFrame  # CHECK_RESULTS_SCHEMA
+    docs_index: Path | None  # GX data docs for this validation
+
+    @property
+    def passed(self) -> bool:
+        critical = self.results.filter(pl.col("severity") == "critical")
+        return bool(critical["success"].all())
+
+    @property
+    def failures(self) -> pl.DataFrame:
+        return self.results.filter(~pl.col("success"))
+
+    def describe_failures(self) -> list[str]:
+        """One plain line per failed expectation, naming what and where."""
+        return [
+            f"{row['severity']}: {row['expectation']}: {row['unexpected_count']} value(s); "
+            f"first: {_first_examples(row['details'])}"
+            for row in self.failures.iter_rows(named=True)
+        ]
+
+
+def check_observations(
+    batch: pl.DataFrame,
+    *,
+    suite: str,
+    run_id: str,
+    checks_dir: Path,
+    share_series: Sequence[str],
+    county_area_ids: Sequence[str],
+    previous_full_count: int | None = None,
+    full: bool = False,
+    last_period: int | None = None,
+) -> CheckReport:
+    """Validate one batch of observations; never raises on bad data, reports it instead."""
+    last_period = last_period or dt.date.today().year + 1
+    frame = batch.with_columns(
+        is_share=pl.col("series_id").is_in(list(share_series)),
+        is_kept=~pl.col("is_deleted").fill_null(False),
+    )
+    expectations = _expectations(
+        county_area_ids=county_area_ids,
+        last_period=last_period,
+        min_rows=(
+            int(previous_full_count * (1 - MAX_SHRINK)) if full and previous_full_count else None
+        ),
+        check_not_all_null=full or frame.height > 0,
+    )
+    return _validate(frame, suite, run_id, checks_dir, expectations)
+
+
+def share_series_of(indicators: pl.DataFrame) -> list[str]:
+    """Series whose values are shares (0–100), read from the catalog's units."""
+    shares = indicators.filter(pl.col("unit").is_in(list(SHARE_UNITS)))
+    series = pl.concat(
+        [shares["series_id"], shares["derive_of"], shares["derive_women"], shares["derive_men"]]
+    )
+    return sorted(series.drop_nulls().unique().to_list())
+
+
+def _expectations(
+    county_area_ids: Sequence[str],
+    last_period: int,
+    min_rows: int | None,
+    check_not_all_null: bool,
+) -> list[Any]:
+    import great_expectations.expectations as gxe  # heavy import: only when checking
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    found: list[Any] = [gxe.ExpectColumnToExist(column=name) for name in OBSERVATION_SCHEMA]
+    found += [
+        gxe.ExpectColumnValuesToNotBeNull(column=name) for name in (*OBSERVATION_KEY, "is_deleted")
+    ]
+    found += [
+        gxe.ExpectColumnValuesToBeInTypeList(column="period", type_list=INTEGER_TYPES),
+        gxe.ExpectColumnValuesToBeInTypeList(column="value", type_list=FLOAT_TYPES),
+        gxe.ExpectColumnValuesToBeInSet(column="gender", value_set=["T", "K", "M"]),
+        gxe.ExpectColumnValuesToMatchRegex(column="series_id", regex=r"^[a-z]+:[A-Za-z0-9_.]+$"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="period", min_value=FIRST_PERIOD, max_value=last_period
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            max_value=100,
+            row_condition="is_share == True",
+            condition_parser="pandas",
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="area_id", value_set=list(county_area_ids), severity=FailureSeverity.WARNING
+        ),
+    ]
+    if check_not_all_null:
+        # "Not every value null": at least one kept value must be present.
+        found.append(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="value",
+                mostly=1e-9,
+                row_condition="is_kept == True",
+                condition_parser="pandas",
+            )
+        )
+    if min_rows is not None:
+        found.append(gxe.ExpectTableRowCountToBeBetween(min_value=min_rows))
+    return found
+
+
+def _validate(
+    frame: pl.DataFrame, suite: str, run_id: str, checks_dir: Path, expectations: list[Any]
+) -> CheckReport:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    checks_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(checks_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_or_update_pandas(name="batches")
+    asset_names = [asset.name for asset in source.assets]
+    asset = (
+        source.get_asset(suite) if suite in asset_names else source.add_dataframe_asset(name=suite)
+    )
+    definitions = [definition.name for definition in asset.batch_definitions]
+    batch_definition = (
+        asset.get_batch_definition("whole")
+        if "whole" in definitions
+        else asset.add_batch_definition_whole_dataframe("whole")
+    )
+    expectation_suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=suite, expectations=expectations)
+    )
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite, data=batch_definition, suite=expectation_suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite,
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": list(OBSERVATION_KEY),
+                "partial_unexpected_count": DETAIL_ROWS,
+            },
+        )
+    )
+    result = checkpoint.run(
+        batch_parameters={"dataframe": frame.to_pandas()}, run_id=_gx_run_id(run_id)
+    )
+    rows = [
+        _result_row(run_id, suite, outcome)
+        for validation_result in result.run_results.values()
+        for outcome in validation_result.results
+    ]
+    docs = [str(site["site_url"]) for site in context.get_docs_sites_urls() if site["site_url"]]
+    docs_index = Path(docs[0].removeprefix("file://")) if docs else None
+    return CheckReport(
+        suite=suite, results=pl.DataFrame(rows, schema=CHECK_RESULTS_SCHEMA), docs_index=docs_index
+    )
+
+
+def _gx_run_id(run_id: str) -> Any:
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name=run_id)
+
+
+def _result_row(run_id: str, suite: str, outcome: Any) -> dict[str, Any]:
+    config = outcome.expectation_config
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "result_format")}
+    result = outcome.result or {}
+    examples = (result.get("unexpected_index_list") or [])[:DETAIL_ROWS]
+    details: dict[str, Any] = {"kwargs": kwargs, "examples": examples}
+    if result.get("observed_value") is not None:
+        details["observed_value"] = result["observed_value"]
+    exception = outcome.exception_info or {}
+    if exception.get("raised_exception"):
+        details["exception"] = exception.get("exception_message")
+    return {
+        "run_id": run_id,
+        "suite": suite,
+        "expectation": _describe(config.type, kwargs),
+        "severity": str(getattr(config, "severity", "critical")).split(".")[-1].lower(),
+        "success": bool(outcome.success),
+        "unexpected_count": int(result.get("unexpected_count") or 0),
+        "details": json.dumps(details, ensure_ascii=False, default=str),
+    }
+
+
+def _describe(kind: str, kwargs: dict[str, Any]) -> str:
+    where = kwargs.get("column") or ",".join(kwargs.get("column_list", []))
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, dict):  # GX stores a pandas condition as a pass-through filter
+        condition = condition.get("pass_through_filter")
+    condition = f" where {condition}" if condition else ""
+    return f"{kind}({where}){condition}" if where else kind
+
+
+def _first_examples(details: str) -> str:
+    parsed = json.loads(details)
+    examples = parsed.get("examples") or []
+    if not examples:
+        observed = parsed.get("observed_value")
+        return f"observed {observed}" if observed is not None else "see data docs"
+    return "; ".join(
+        " ".join(f"{key}={value}" for key, value in example.items()) for example in examples[:3]
+    )

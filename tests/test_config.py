@@ -1,0 +1,65 @@
+"""Settings precedence: defaults < aktuellt.toml < environment < command options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import DEFAULT_KOLADA_URL, ConfigError, MethodSettings, load_settings
+
+
+def write_config(directory: Path, text: str) -> None:
+    (directory / "aktuellt.toml").write_text(text, encoding="utf-8")
+
+
+def test_defaults_apply_without_file_environment_or_options(tmp_path: Path) -> None:
+    settings = load_settings(env={}, cwd=tmp_path)
+    assert settings.county_id == "0017"
+    assert settings.kolada_url == DEFAULT_KOLADA_URL
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.db_path == tmp_path / "data" / "warehouse" / "aktuellt.duckdb"
+    assert settings.method == MethodSettings()
+
+
+def test_file_overrides_defaults(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        'county = "0018"\nkolada_url = "http://127.0.0.1:9/v3"\n[method]\nnoise_share = 0.2\n',
+    )
+    settings = load_settings(env={}, cwd=tmp_path)
+    assert settings.county_id == "0018"
+    assert settings.kolada_url == "http://127.0.0.1:9/v3"
+    assert settings.method.noise_share == 0.2
+    assert settings.method.baseline_window == 1
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    write_config(tmp_path, 'kolada_url = "http://from-file/v3"\ndb = "file.duckdb"\n')
+    env = {"AKTUELLT_KOLADA_URL": "http://from-env/v3", "AKTUELLT_DB": "/srv/env.duckdb"}
+    settings = load_settings(env=env, cwd=tmp_path)
+    assert settings.kolada_url == "http://from-env/v3"
+    assert settings.db_path == Path("/srv/env.duckdb")
+
+
+def test_options_override_environment(tmp_path: Path) -> None:
+    env = {"AKTUELLT_DB": "/srv/env.duckdb", "AKTUELLT_DATA": "/srv/data"}
+    settings = load_settings({"db": Path("cli.duckdb"), "data_dir": None}, env=env, cwd=tmp_path)
+    assert settings.db_path == tmp_path / "cli.duckdb"
+    assert settings.data_dir == Path("/srv/data")
+
+
+def test_database_follows_the_data_folder_unless_set(tmp_path: Path) -> None:
+    settings = load_settings(env={"AKTUELLT_DATA": "/srv/data"}, cwd=tmp_path)
+    assert settings.db_path == Path("/srv/data/warehouse/aktuellt.duckdb")
+
+
+def test_unknown_setting_in_file_is_named(tmp_path: Path) -> None:
+    write_config(tmp_path, 'countty = "0017"\n')
+    with pytest.raises(ConfigError, match="countty"):
+        load_settings(env={}, cwd=tmp_path)
+
+
+def test_malformed_county_code_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="region code"):
+        load_settings({"county": "17"}, env={}, cwd=tmp_path)
