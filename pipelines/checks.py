@@ -248,3 +248,7 @@ def _first_examples(details: str) -> str:
     return "; ".join(
         " ".join(f"{key}={value}" for key, value in example.items()) for example in examples[:3]
     )
+
+
+def empty_results() -> pl.DataFrame:
+    return pl.DataFrame(schema=CHECK_RESULTS_SCHEMA)
