@@ -108,6 +108,7 @@ def _expectations(
 ) -> list[Any]:
     import great_expectations.expectations as gxe  # heavy import: only when checking
     from great_expectations.expectations.metadata_types import FailureSeverity
+    from great_expectations.expectations.row_conditions import Column
 
     found: list[Any] = [gxe.ExpectColumnToExist(column=name) for name in OBSERVATION_SCHEMA]
     found += [
@@ -125,8 +126,7 @@ def _expectations(
             column="value",
             min_value=0,
             max_value=100,
-            row_condition="is_share == True",
-            condition_parser="pandas",
+            row_condition=Column("is_share") == True,  # noqa: E712 (builds a GX condition)
         ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
         gxe.ExpectColumnValuesToBeInSet(
@@ -139,8 +139,7 @@ def _expectations(
             gxe.ExpectColumnValuesToNotBeNull(
                 column="value",
                 mostly=1e-9,
-                row_condition="is_kept == True",
-                condition_parser="pandas",
+                row_condition=Column("is_kept") == True,  # noqa: E712
             )
         )
     if min_rows is not None:
@@ -233,8 +232,10 @@ def _result_row(run_id: str, suite: str, outcome: Any) -> dict[str, Any]:
 def _describe(kind: str, kwargs: dict[str, Any]) -> str:
     where = kwargs.get("column") or ",".join(kwargs.get("column_list", []))
     condition = kwargs.get("row_condition")
-    if isinstance(condition, dict):  # GX stores a pandas condition as a pass-through filter
-        condition = condition.get("pass_through_filter")
+    if isinstance(condition, dict):  # GX stores a condition as its parts
+        condition = (
+            f"{condition['column']['name']} {condition['operator']} {condition['parameter']}"
+        )
     condition = f" where {condition}" if condition else ""
     return f"{kind}({where}){condition}" if where else kind
 
