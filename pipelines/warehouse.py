@@ -1,0 +1,641 @@
+"""The DuckDB warehouse: the history of every value, published atomically for concurrent readers.
+
+The only module that imports duckdb. Working groups read the live file ad hoc while the nightly
+refresh writes, and DuckDB lets only one process write a file and forbids readers meanwhile. So a
+refresh never opens the live file for writing: it copies it to a temporary file in the same
+folder, writes there, checkpoints and closes it, and renames it over the live file in one step.
+A reader that opened the live file before keeps the old inode and its consistent view; a reader
+that opens after sees the new state; a refresh that fails or is killed leaves the live file as it
+was. A lock file beside the warehouse stops a second refresh.
+
+Tables, comments and migrations are declared in models/warehouse_schema.py.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from models.catalog import INDICATORS_SCHEMA
+from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA, SERIES_SCHEMA, conform
+from models.warehouse_schema import (
+    AREAS_SCHEMA,
+    CHECK_RESULTS_SCHEMA,
+    COMPARED_COLUMNS,
+    MIGRATIONS,
+    OBSERVATIONS_SCHEMA,
+    OUTCOME_SUCCESS,
+    PROGRESS_HISTORY_SCHEMA,
+    PROGRESS_TABLE_SCHEMA,
+    RUNS_SCHEMA,
+    SCHEMA_VERSION,
+    VERSION_TABLE,
+    initial_ddl,
+    table_columns,
+    view_sql,
+)
+
+LOCK_SUFFIX = ".lock"
+TEMP_SUFFIX = ".refresh-tmp"
+# DuckDB keeps these beside a database file: its write-ahead log and its spill folder.
+SIDE_SUFFIXES = (".wal", ".tmp")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be read or written; the message says which file and why."""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another refresh holds the warehouse's lock."""
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What one load did. received = inserted + revised + unchanged + removed by the batch's
+    own deleted marks; a full load may remove more (values absent from the batch)."""
+
+    received: int
+    inserted: int
+    revised: int
+    removed: int
+    unchanged: int
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + LOCK_SUFFIX)
+
+
+def temp_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + TEMP_SUFFIX)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_query(db_path: Path, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    """Run one query on a read-only connection to the live file, closed afterwards."""
+    con = _connect_existing(db_path, read_only=True)
+    try:
+        return _fetch(con, sql, params)
+    finally:
+        con.close()
+
+
+def read_schema_version(db_path: Path) -> int | None:
+    """The schema version of a warehouse file; None when the file holds no warehouse yet."""
+    con = _connect_existing(db_path, read_only=True)
+    try:
+        return _schema_version(con)
+    finally:
+        con.close()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def ensure_warehouse(db_path: Path) -> None:
+    """Create the warehouse, or upgrade an older one, through the same atomic publish."""
+    if db_path.exists() and read_schema_version(db_path) == SCHEMA_VERSION:
+        return
+    with open_for_refresh(db_path):
+        pass
+
+
+@contextmanager
+def open_for_refresh(db_path: Path) -> Iterator[WarehouseWriter]:
+    """Lock, copy the live file to a temporary one, yield a writer on it, and publish on exit.
+
+    On an exception nothing is published: the temporary file is deleted, the live file stays
+    byte-identical, the lock is released and the exception propagates.
+    """
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _refresh_lock(db_path):
+        _reach("locked")
+        staging = temp_path(db_path)
+        # We hold the lock, so any temporary file is left over from a killed run.
+        _remove_database_files(staging)
+        con: duckdb.DuckDBPyConnection | None = None
+        try:
+            _copy_live_file(db_path, staging)
+            _reach("copied")
+            con = _connect(staging, read_only=False)
+            _ensure_schema(con)
+            writer = WarehouseWriter(con)
+            yield writer
+            writer.close()
+            _reach("loaded")
+            con.execute("CHECKPOINT")
+            con.close()
+            con = None
+            if _side_file(staging, ".wal").exists():
+                raise WarehouseError(f"{staging}: write-ahead log left after CHECKPOINT")
+            _fsync(staging)
+            _reach("checkpointed")
+            os.replace(staging, db_path)
+            _fsync(db_path.parent)
+            _reach("published")
+        except BaseException:
+            if con is not None:
+                con.close()
+            _remove_database_files(staging)
+            raise
+
+
+def record_failed_run(db_path: Path, run: dict[str, Any], check_results: pl.DataFrame) -> None:
+    """Keep a failed run's record and check results, and nothing of its data.
+
+    A small publish of its own; the caller must have left its own refresh first.
+    """
+    with open_for_refresh(db_path) as writer:
+        writer.record_run(run)
+        writer.record_check_results(check_results)
+
+
+class WarehouseWriter:
+    """Writes into the temporary copy during one refresh; valid only inside open_for_refresh."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._connection: duckdb.DuckDBPyConnection | None = con
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            raise WarehouseError("the refresh has ended: this writer is closed")
+        return self._connection
+
+    def close(self) -> None:
+        self._connection = None
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        """A query against the state being written (not yet published)."""
+        return _fetch(self._con, sql, params)
+
+    # observations ------------------------------------------------------------------------
+
+    def load_observations(
+        self,
+        batch: pl.DataFrame,
+        run_id: str,
+        *,
+        now: datetime,
+        full: bool,
+        scope_series: Sequence[str],
+        scope_areas: Sequence[str] | None = None,
+    ) -> LoadCounts:
+        """Add a batch to the history: a new row only for a new or changed value.
+
+        A changed value closes its current row (valid_to = now) and gets a new one; a value the
+        batch marks as deleted is closed; identical values are untouched. With `full`, current
+        values in scope (series in `scope_series`, and area in `scope_areas` when given) that
+        the batch no longer contains are closed too. Set-based: one join, one update, one insert.
+        """
+        _require_aware(now)
+        incoming = conform(batch, OBSERVATION_SCHEMA).with_columns(
+            pl.col("is_deleted").fill_null(False)
+        )
+        con = self._con
+        with _transaction(con), _registered(con, "incoming_batch", incoming):
+            self._check_batch(now)
+            con.execute(_plan_sql())
+            if full:
+                con.execute(
+                    _absent_sql(scope_areas is not None),
+                    [list(scope_series), *([list(scope_areas)] if scope_areas is not None else [])],
+                )
+            else:
+                con.execute("CREATE OR REPLACE TEMP TABLE load_absent (row_id BIGINT)")
+            counts = self._plan_counts(received=incoming.height)
+            con.execute(
+                "UPDATE observations SET valid_to = ? WHERE rowid IN ("
+                "SELECT current_rowid FROM load_plan WHERE action IN ('revise', 'remove') "
+                "UNION ALL SELECT row_id FROM load_absent)",
+                [now],
+            )
+            _reach("loading")
+            history = ", ".join(OBSERVATIONS_SCHEMA)
+            payload = ", ".join(name for name in OBSERVATIONS_SCHEMA if name in incoming.columns)
+            con.execute(
+                f"INSERT INTO observations ({history}) "
+                f"SELECT {payload}, ? AS valid_from, NULL AS valid_to, ? AS run_id "
+                "FROM load_plan WHERE action IN ('insert', 'revise')",
+                [now, run_id],
+            )
+            con.execute("DROP TABLE load_plan")
+            con.execute("DROP TABLE load_absent")
+        return counts
+
+    def _check_batch(self, now: datetime) -> None:
+        con = self._con
+        key = ", ".join(OBSERVATION_KEY)
+        missing_key = " OR ".join(f"{name} IS NULL" for name in OBSERVATION_KEY)
+        row = _first_row(con, f"SELECT count(*) FROM incoming_batch WHERE {missing_key}")
+        if row and row[0]:
+            raise WarehouseError(f"{row[0]} values in the batch lack part of the key ({key})")
+        duplicate = _first_row(
+            con,
+            f"SELECT {key}, count(*) FROM incoming_batch GROUP BY {key} "
+            "HAVING count(*) > 1 LIMIT 1",
+        )
+        if duplicate:
+            raise WarehouseError(
+                f"the batch holds the same value more than once, e.g. {duplicate[:-1]} "
+                f"{duplicate[-1]} times"
+            )
+        latest = _first_row(
+            con,
+            "SELECT max(greatest(valid_from, coalesce(valid_to, valid_from))) FROM observations",
+        )
+        # History intervals must not overlap: a load dated before the last change is refused.
+        if latest and latest[0] is not None and now < latest[0]:
+            raise WarehouseError(
+                f"load time {now.isoformat()} is before the latest change in the warehouse "
+                f"({latest[0].isoformat()}); is the clock wrong?"
+            )
+
+    def _plan_counts(self, received: int) -> LoadCounts:
+        row = _first_row(
+            self._con,
+            "SELECT count(*) FILTER (action = 'insert'), count(*) FILTER (action = 'revise'), "
+            "count(*) FILTER (action = 'remove'), (SELECT count(*) FROM load_absent) "
+            "FROM load_plan",
+        )
+        assert row is not None
+        inserted, revised, removed, absent = (int(value) for value in row)
+        return LoadCounts(
+            received=received,
+            inserted=inserted,
+            revised=revised,
+            removed=removed + absent,
+            unchanged=received - inserted - revised - removed,
+        )
+
+    def current_observations(self, series_ids: Sequence[str] | None = None) -> pl.DataFrame:
+        """The current values, as a source frame (OBSERVATION_SCHEMA, is_deleted false)."""
+        columns = ", ".join(name for name in OBSERVATION_SCHEMA if name != "is_deleted")
+        where = "WHERE series_id IN (SELECT unnest(?::VARCHAR[]))" if series_ids is not None else ""
+        frame = self.query(
+            f"SELECT {columns}, false AS is_deleted FROM current_observations {where} "
+            f"ORDER BY {', '.join(OBSERVATION_KEY)}",
+            [list(series_ids)] if series_ids is not None else None,
+        )
+        return conform(frame, OBSERVATION_SCHEMA)
+
+    # metadata ----------------------------------------------------------------------------
+
+    def replace_areas(self, frame: pl.DataFrame) -> None:
+        self._replace_table("areas", conform(frame, AREAS_SCHEMA))
+
+    def upsert_series(self, frame: pl.DataFrame) -> None:
+        """Insert new series and update known ones; a known series keeps its first_seen."""
+        incoming = conform(frame, SERIES_SCHEMA)
+        if incoming["series_id"].is_duplicated().any():
+            raise WarehouseError("the series frame holds a series_id more than once")
+        con = self._con
+        columns = list(SERIES_SCHEMA)
+        chosen = ", ".join(
+            "coalesce(known.first_seen, new.first_seen, new.last_seen) AS first_seen"
+            if name == "first_seen"
+            else f"new.{name}"
+            for name in columns
+        )
+        with _transaction(con), _registered(con, "incoming_series", incoming):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE series_merge AS "
+                f"SELECT {chosen} FROM incoming_series AS new "
+                "LEFT JOIN series AS known USING (series_id)"
+            )
+            con.execute(
+                "DELETE FROM series WHERE series_id IN (SELECT series_id FROM incoming_series)"
+            )
+            names = ", ".join(columns)
+            con.execute(f"INSERT INTO series ({names}) SELECT {names} FROM series_merge")
+            con.execute("DROP TABLE series_merge")
+
+    def replace_indicators(self, frame: pl.DataFrame) -> None:
+        self._replace_table("indicators", conform(frame, INDICATORS_SCHEMA))
+
+    # progress ----------------------------------------------------------------------------
+
+    def replace_progress(self, frame: pl.DataFrame, run_id: str, computed_at: datetime) -> None:
+        _require_aware(computed_at)
+        stamped = frame.with_columns(
+            run_id=pl.lit(run_id, pl.String),
+            computed_at=pl.lit(computed_at, PROGRESS_TABLE_SCHEMA["computed_at"]),
+        )
+        self._replace_table("progress", conform(stamped, PROGRESS_TABLE_SCHEMA))
+
+    def append_progress_history(
+        self, frame: pl.DataFrame, run_id: str, computed_at: datetime | None = None
+    ) -> None:
+        """Append status rows with their `cause`; computed_at from the argument, else the
+        frame's own column, else now."""
+        if "cause" not in frame.columns:
+            raise WarehouseError("progress history rows need a `cause` column")
+        if computed_at is not None or "computed_at" not in frame.columns:
+            stamp = computed_at or datetime.now(UTC)
+            _require_aware(stamp)
+            frame = frame.with_columns(
+                computed_at=pl.lit(stamp, PROGRESS_HISTORY_SCHEMA["computed_at"])
+            )
+        stamped = frame.with_columns(run_id=pl.lit(run_id, pl.String))
+        con = self._con
+        with _transaction(con):
+            self._insert_frame("progress_history", conform(stamped, PROGRESS_HISTORY_SCHEMA))
+
+    def previous_progress(self) -> pl.DataFrame:
+        """The status rows of the last published refresh (the `progress` table as it stands)."""
+        columns = ", ".join(PROGRESS_TABLE_SCHEMA)
+        return conform(self.query(f"SELECT {columns} FROM progress"), PROGRESS_TABLE_SCHEMA)
+
+    # runs and checks ---------------------------------------------------------------------
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        """Insert a run record, or replace the one with the same run_id (e.g. a started run).
+
+        Keys are the columns of `runs`; method_settings may be a dict (stored as JSON text)
+        and from_date an ISO date string.
+        """
+        unknown = sorted(set(run) - set(RUNS_SCHEMA))
+        if unknown:
+            raise WarehouseError(f"unknown run field(s) {', '.join(unknown)}")
+        if not run.get("run_id"):
+            raise WarehouseError("a run record needs a run_id")
+        row = dict(run)
+        if isinstance(row.get("method_settings"), dict):
+            row["method_settings"] = json.dumps(row["method_settings"], sort_keys=True)
+        if isinstance(row.get("from_date"), str):
+            row["from_date"] = date.fromisoformat(row["from_date"])
+        record = pl.DataFrame([{name: row.get(name) for name in RUNS_SCHEMA}], schema=RUNS_SCHEMA)
+        con = self._con
+        with _transaction(con):
+            con.execute("DELETE FROM runs WHERE run_id = ?", [row["run_id"]])
+            self._insert_frame("runs", record)
+
+    def record_check_results(self, frame: pl.DataFrame) -> None:
+        con = self._con
+        with _transaction(con):
+            self._insert_frame("check_results", conform(frame, CHECK_RESULTS_SCHEMA))
+
+    def last_successful_run(self, kind: str | None = None) -> dict[str, Any] | None:
+        """The latest run with outcome success (of `kind` when given); method_settings parsed."""
+        kind_filter = "AND kind = ?" if kind is not None else ""
+        runs = self.query(
+            f"SELECT {', '.join(RUNS_SCHEMA)} FROM runs WHERE outcome = ? {kind_filter} "
+            "ORDER BY finished_at DESC NULLS LAST, started_at DESC NULLS LAST LIMIT 1",
+            [OUTCOME_SUCCESS, *([kind] if kind is not None else [])],
+        )
+        if runs.is_empty():
+            return None
+        run = runs.row(0, named=True)
+        if run["method_settings"] is not None:
+            run["method_settings"] = json.loads(run["method_settings"])
+        return run
+
+    # helpers -----------------------------------------------------------------------------
+
+    def _replace_table(self, table: str, frame: pl.DataFrame) -> None:
+        con = self._con
+        with _transaction(con):
+            con.execute(f"DELETE FROM {table}")
+            self._insert_frame(table, frame)
+
+    def _insert_frame(self, table: str, frame: pl.DataFrame) -> None:
+        names = ", ".join(table_columns(table))
+        with _registered(self._con, f"incoming_{table}", frame):
+            self._con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_{table}")
+
+
+# --- SQL of a load ----------------------------------------------------------------------------
+
+
+def _plan_sql() -> str:
+    """Classify every batch row against the current version of its value; keep the changes."""
+    key = list(OBSERVATION_KEY)
+    payload = [name for name in OBSERVATIONS_SCHEMA if name in OBSERVATION_SCHEMA]
+    joined = " AND ".join(f"new.{name} = cur.{name}" for name in key)
+    differs = " OR ".join(f"new.{name} IS DISTINCT FROM cur.{name}" for name in COMPARED_COLUMNS)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE load_plan AS
+        WITH cur AS (
+            SELECT rowid AS current_rowid, {", ".join(key + list(COMPARED_COLUMNS))}
+            FROM observations WHERE valid_to IS NULL
+        ), classified AS (
+            SELECT {", ".join(f"new.{name}" for name in payload)}, cur.current_rowid,
+                CASE
+                    WHEN new.is_deleted AND cur.current_rowid IS NULL THEN 'unchanged'
+                    WHEN new.is_deleted THEN 'remove'
+                    WHEN cur.current_rowid IS NULL THEN 'insert'
+                    WHEN {differs} THEN 'revise'
+                    ELSE 'unchanged'
+                END AS action
+            FROM incoming_batch AS new LEFT JOIN cur ON {joined}
+        )
+        SELECT * FROM classified WHERE action <> 'unchanged'
+    """
+
+
+def _absent_sql(with_areas: bool) -> str:
+    """Current values in a full load's scope that the batch no longer holds."""
+    key = " AND ".join(f"new.{name} = cur.{name}" for name in OBSERVATION_KEY)
+    areas = "AND cur.area_id IN (SELECT unnest(?::VARCHAR[]))" if with_areas else ""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE load_absent AS
+        SELECT cur.rowid AS row_id FROM observations AS cur
+        WHERE cur.valid_to IS NULL
+          AND cur.series_id IN (SELECT unnest(?::VARCHAR[])) {areas}
+          AND NOT EXISTS (SELECT 1 FROM incoming_batch AS new WHERE {key})
+    """
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND NOT temporary"
+        ).fetchall()
+    }
+    if VERSION_TABLE not in tables:
+        if tables:
+            raise WarehouseError(
+                f"the file holds tables ({', '.join(sorted(tables))}) but no {VERSION_TABLE}: "
+                "it is not an aktuellt warehouse"
+            )
+        return None
+    row = _first_row(con, f"SELECT max(version) FROM {VERSION_TABLE}")
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema in an empty file, or run the migrations an older file lacks."""
+    version = _schema_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"the warehouse has schema version {version}, newer than this program's "
+            f"{SCHEMA_VERSION}: upgrade aktuellt"
+        )
+    with _transaction(con):
+        if version is None:
+            _execute_all(con, initial_ddl())
+            version = 1
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            _execute_all(con, MIGRATIONS[step])
+        _execute_all(con, view_sql())
+
+
+def _execute_all(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
+    for statement in statements:
+        con.execute(statement)
+
+
+# --- connections ------------------------------------------------------------------------------
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise WarehouseError(f"cannot open the warehouse {path}: {error}") from error
+    # Timestamps come back in UTC whatever the machine's zone, so frames compare across hosts.
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _connect_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not Path(db_path).exists():
+        raise WarehouseError(f"no warehouse at {db_path}: run `aktuellt refresh` first")
+    return _connect(Path(db_path), read_only=read_only)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None) -> pl.DataFrame:
+    try:
+        relation = con.sql(sql, params=params)
+        return relation.pl() if relation is not None else pl.DataFrame()
+    except duckdb.Error as error:
+        raise WarehouseError(f"query failed: {error}") from error
+
+
+def _first_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | None:
+    # fetchall, not fetchone: DuckDB refuses other work on a connection with an unfinished result.
+    rows = con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """Expose a frame to SQL by name, through Arrow without copying."""
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no time zone: history times must be unambiguous")
+
+
+# --- files, lock, publish ---------------------------------------------------------------------
+
+
+@contextmanager
+def _refresh_lock(db_path: Path) -> Iterator[None]:
+    """Hold `<db>.lock` for one refresh; raise WarehouseBusy while another process holds it.
+
+    The lock is a kernel flock, so the lock of a killed process is released with it and its
+    left-over file is simply taken over; the pid inside only names the holder in messages.
+    """
+    path = lock_path(db_path)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise WarehouseBusy(
+                f"another refresh (pid {holder}) is writing {db_path}; wait until it has "
+                f"finished (lock file {path})"
+            ) from None
+        # A holder that just finished unlinks the file; a lock on that old inode guards nothing.
+        try:
+            same_file = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same_file = False
+        if same_file:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        # Unlink before unlocking, so a waiting process re-checks and locks a fresh file.
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _copy_live_file(db_path: Path, staging: Path) -> None:
+    if _side_file(db_path, ".wal").exists():
+        raise WarehouseError(
+            f"{db_path} has an unfinished write-ahead log ({db_path.name}.wal): someone opened "
+            "it for writing. Open it once with DuckDB and run CHECKPOINT, then refresh again."
+        )
+    if db_path.exists():
+        shutil.copyfile(db_path, staging)
+
+
+def _side_file(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _remove_database_files(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    for suffix in SIDE_SUFFIXES:
+        side = _side_file(path, suffix)
+        if side.is_dir():
+            shutil.rmtree(side)
+        else:
+            side.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _reach(point: str) -> None:
+    """A named step of a refresh (locked, copied, loading, loaded, checkpointed, published).
+
+    Does nothing; fault-injection tests replace it in a child process to pause there and kill.
+    """
