@@ -60,9 +60,11 @@ PROGRESS_SCHEMA: dict[str, Any] = {
     "baseline_year": pl.Int32,  # the year actually used (within baseline_window)
     "baseline_value": pl.Float64,
     "baseline_se": pl.Float64,
+    "baseline_survey": pl.String,  # which survey the baseline point comes from, else null
     "latest_year": pl.Int32,
     "latest_value": pl.Float64,
     "latest_se": pl.Float64,
+    "latest_survey": pl.String,
     "target_year": pl.Int32,
     "target_value": pl.Float64,  # null for direction and gap targets
     "required_change": pl.Float64,  # R = d·(y* − y_b)
@@ -85,6 +87,7 @@ PROGRESS_SCHEMA: dict[str, Any] = {
     "riket_value": pl.Float64,  # Riket's value for the latest year
     "rank": pl.Int32,  # 1 = best among the county's municipalities (municipalities only)
     "rank_of": pl.Int32,
+    "rank_year": pl.Int32,  # the period ranked: the latest one most municipalities report
     "rank_third": pl.String,  # bästa, mellersta, sämsta tredjedelen; never a status colour
     "gap_baseline": pl.Float64,  # |K − M| at baseline (on T rows of gendered indicators)
     "gap_latest": pl.Float64,

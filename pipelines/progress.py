@@ -1,0 +1,674 @@
+"""The status method of method.md: change, target path and status for every status row.
+
+A status row is one catalog × indicator × area × gender. Everything here is a pure polars
+function of frames (no I/O); `compute_progress` chains the transforms in the order the method
+defines its quantities, and `status_changes` compares two runs and names why a row changed.
+
+Decisions where method.md is silent are marked "(ours)" in the docstrings and summarised in
+`compute_progress`'s docstring.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from config import MethodSettings
+from models.catalog import SHARE_UNITS
+from models.schema import GENDERS, PROGRESS_KEY, PROGRESS_SCHEMA, conform
+from models.status import RANK_THIRDS, STATUSES
+from pipelines import wording
+
+INDICATOR_KEY = ("catalog_id", "indicator_id")
+ROW_KEY = list(PROGRESS_KEY)
+SERIES_KEY = [*INDICATOR_KEY, "gender"]  # one series across areas, for ranks and comparisons
+POINT_COLUMNS = ("area_id", "period", "gender", "value", "ci_low", "ci_high", "n", "survey")
+
+# decided_by rule -> status, in the order the method checks them (the first that holds wins)
+RULES: dict[str, str] = {
+    "no_baseline": "not_assessable",
+    "no_value_after_baseline": "not_assessable",
+    "interval_exceeds_target": "too_uncertain",
+    "latest_beyond_target": "target_met",
+    "not_significant": "no_change",
+    "below_noise_floor": "no_change",
+    "zero_change": "no_change",
+    "ahead_of_path": "on_track",
+    "behind_path": "improving",
+    "right_direction": "improving",
+    "wrong_direction": "worsening",
+}
+LABELS = {status.code: status.label for status in STATUSES}
+SYMBOLS = {status.code: status.symbol for status in STATUSES}
+GENDER_ORDER = {gender: position for position, gender in enumerate(GENDERS)}
+
+# The columns whose difference makes a row "changed" between two runs.
+COMPARED_COLUMNS = (
+    "status",
+    "baseline_year",
+    "baseline_value",
+    "baseline_se",
+    "latest_year",
+    "latest_value",
+    "latest_se",
+    "target_value",
+    "required_change",
+    "se_change",
+    "decided_by",
+)
+# The catalog fields that change what the method computes (title and notes do not).
+METHOD_INDICATOR_FIELDS = (
+    "series_id",
+    "derive_kind",
+    "derive_of",
+    "derive_women",
+    "derive_men",
+    "unit",
+    "direction",
+    "target_kind",
+    "target_amount",
+    "target_value",
+    "baseline_year",
+    "target_year",
+    "divided_by_gender",
+    "areas",
+)
+CAUSES = (
+    "new_row",
+    "changed_target",
+    "changed_method",
+    "new_data_point",
+    "revised_baseline",
+    "revised_latest",
+)
+
+
+# --- the rows and their points --------------------------------------------------------------
+
+
+def county_areas_frame(areas: pl.DataFrame, county_id: str) -> pl.DataFrame:
+    """The county's municipalities, its region, its mean group, and Riket, with their kind."""
+    return areas.filter(
+        (pl.col("kind").is_in(["kommun", "grupp"]) & (pl.col("county_id") == county_id))
+        | ((pl.col("kind") == "region") & (pl.col("area_id") == county_id))
+        | (pl.col("kind") == "riket")
+    ).select("area_id", "kind")
+
+
+def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
+    """One row per indicator × area × gender where the indicator's `areas` list applies.
+
+    T always; K and M too when the indicator is divided by gender.
+    """
+    genders = pl.DataFrame({"gender": list(GENDERS)})
+    return (
+        indicators.rename(
+            {"target_value": "target_level", "baseline_year": "baseline_year_planned"}
+        )
+        .join(county, how="cross")
+        .filter(
+            pl.col("areas").list.contains(pl.col("kind"))
+            | pl.col("areas").list.contains(pl.col("area_id"))
+        )
+        .join(genders, how="cross")
+        .filter((pl.col("gender") == "T") | pl.col("divided_by_gender"))
+    )
+
+
+def current_observations(observations: pl.DataFrame, report_year: int) -> pl.DataFrame:
+    """The values the method may use: not removed, not missing, not after the report year."""
+    return observations.filter(
+        ~pl.col("is_deleted").fill_null(False)
+        & pl.col("value").is_not_null()
+        & (pl.col("period") <= report_year)
+    ).select("series_id", *POINT_COLUMNS)
+
+
+def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+    """Each indicator's values, with derived series computed before the method runs.
+
+    complement: 100 − value; the interval flips (lo' = 100 − hi) and n carries over, since
+    p(1 − p) is the same for a share and its complement.
+    gap: |women − men| per area and period, on the T row. The interval is left null (ours):
+    |K − M| has a folded distribution, and a symmetric interval built from se_K and se_M is
+    wrong exactly where it matters, near a gap of 0. The survey tag carries over only when both
+    sides come from the same survey.
+    """
+    keys = indicators.select(
+        *INDICATOR_KEY, "series_id", "derive_kind", "derive_of", "derive_women", "derive_men"
+    )
+    plain = keys.filter(pl.col("derive_kind").is_null()).select(*INDICATOR_KEY, "series_id")
+    complement = keys.filter(pl.col("derive_kind") == "complement").select(
+        *INDICATOR_KEY, series_id="derive_of"
+    )
+    gap_of = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_of").is_not_null())
+    gap_pair = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_women").is_not_null())
+    side = ["period", "area_id"]
+    women = pl.concat(
+        [
+            gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
+                current.filter(pl.col("gender") == "K"), on="series_id"
+            ),
+            gap_pair.select(*INDICATOR_KEY, series_id="derive_women").join(
+                current.filter(pl.col("gender") == "T"), on="series_id"
+            ),
+        ]
+    ).select(*INDICATOR_KEY, *side, women="value", women_survey="survey")
+    men = pl.concat(
+        [
+            gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
+                current.filter(pl.col("gender") == "M"), on="series_id"
+            ),
+            gap_pair.select(*INDICATOR_KEY, series_id="derive_men").join(
+                current.filter(pl.col("gender") == "T"), on="series_id"
+            ),
+        ]
+    ).select(*INDICATOR_KEY, *side, men="value", men_survey="survey")
+    gaps = women.join(men, on=[*INDICATOR_KEY, *side]).select(
+        *INDICATOR_KEY,
+        *side,
+        gender=pl.lit("T"),
+        value=(pl.col("women") - pl.col("men")).abs(),
+        survey=pl.when(pl.col("women_survey") == pl.col("men_survey")).then("women_survey"),
+    )
+    return pl.concat(
+        [
+            plain.join(current, on="series_id").drop("series_id"),
+            complement.join(current, on="series_id")
+            .drop("series_id")
+            .with_columns(
+                value=100 - pl.col("value"),
+                ci_low=100 - pl.col("ci_high"),
+                ci_high=100 - pl.col("ci_low"),
+            ),
+            gaps,
+        ],
+        how="diagonal_relaxed",
+    ).select(*INDICATOR_KEY, *POINT_COLUMNS)
+
+
+def with_standard_error(points: pl.DataFrame, units: pl.DataFrame, z: float) -> pl.DataFrame:
+    """Add `se`: from the interval, (hi − lo)/(2z); else for a share from n; else null.
+
+    Never invented: a value without interval and n keeps se null (uncertainty unknown).
+    """
+    share = pl.col("value") / 100
+    return points.join(units, on=INDICATOR_KEY).with_columns(
+        se=pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+        .then((pl.col("ci_high") - pl.col("ci_low")) / (2 * z))
+        .when(pl.col("n").is_not_null() & (pl.col("n") > 0) & pl.col("unit").is_in(SHARE_UNITS))
+        .then(100 * (share * (1 - share) / pl.col("n")).sqrt())
+    )
+
+
+# --- the quantities of method.md ------------------------------------------------------------
+
+
+def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Add the baseline: the value in year b, else the nearest within `window` years.
+
+    On a tie between the year before and the year after, the earlier year wins (ours): it is
+    the one measured before any effect of the steering document.
+    """
+    chosen = (
+        points.join(rows.select(*ROW_KEY, "baseline_year_planned"), on=ROW_KEY)
+        .with_columns(distance=(pl.col("period") - pl.col("baseline_year_planned")).abs())
+        .filter(pl.col("distance") <= window)
+        .group_by(ROW_KEY)
+        .agg(pl.all().sort_by("distance", "period").first())
+        .select(
+            *ROW_KEY,
+            baseline_year="period",
+            baseline_value="value",
+            baseline_se="se",
+            baseline_survey="survey",
+        )
+    )
+    return rows.join(chosen, on=ROW_KEY, how="left")
+
+
+def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Add the latest value: the most recent period after the baseline year actually used.
+
+    When the baseline comes from a survey, the latest value comes from the same survey
+    (Liv & Hälsa with Liv & Hälsa); only when no later point of that survey exists does it fall
+    back to another survey, and `comparison_note` says so.
+    """
+    baseline = rows.filter(pl.col("baseline_year").is_not_null()).select(
+        *ROW_KEY, "baseline_year", "baseline_survey"
+    )
+    chosen = (
+        points.join(baseline, on=ROW_KEY)
+        .filter(pl.col("period") > pl.col("baseline_year"))
+        .with_columns(
+            same_survey=pl.col("baseline_survey").is_null()
+            | (pl.col("survey") == pl.col("baseline_survey")).fill_null(False)
+        )
+        .group_by(ROW_KEY)
+        .agg(pl.all().sort_by("same_survey", "period").last())
+        .select(
+            *ROW_KEY,
+            latest_year="period",
+            latest_value="value",
+            latest_se="se",
+            latest_survey="survey",
+            crosses_surveys=~pl.col("same_survey"),
+        )
+    )
+    return rows.join(chosen, on=ROW_KEY, how="left")
+
+
+def with_target(rows: pl.DataFrame) -> pl.DataFrame:
+    """Add `target_value` y* by target kind and the required change R = d·(y* − y_b)."""
+    d, amount, base = pl.col("direction"), pl.col("target_amount"), pl.col("baseline_value")
+    kind = pl.col("target_kind")
+    return rows.with_columns(
+        target_value=pl.when(kind.is_in(["pp", "units"]))
+        .then(base + d * amount)
+        .when(kind == "percent")
+        .then(base * (1 + d * amount / 100))
+        .when(kind == "level")
+        .then(pl.col("target_level"))
+    ).with_columns(required_change=d * (pl.col("target_value") - base))
+
+
+def with_change(rows: pl.DataFrame) -> pl.DataFrame:
+    """Add Δ = y_t − y_b (in the indicator's unit), Δd = d·Δ and the share achieved Δd/R."""
+    return rows.with_columns(change=pl.col("latest_value") - pl.col("baseline_value")).with_columns(
+        change_directed=pl.col("direction") * pl.col("change"),
+        share_achieved=pl.when(pl.col("required_change") > 0).then(
+            pl.col("direction") * pl.col("change") / pl.col("required_change")
+        ),
+    )
+
+
+def with_path(rows: pl.DataFrame) -> pl.DataFrame:
+    """Add the expected value on the target path at the latest year and how far ahead of it.
+
+    The path runs from (baseline year actually used, y_b) to (T, y*), flat after T (ours: a
+    neighbouring baseline year is where the series was measured, so the line starts there).
+    """
+    elapsed = pl.col("latest_year") - pl.col("baseline_year")
+    span = pl.col("target_year") - pl.col("baseline_year")
+    fraction = pl.when(span > 0).then((elapsed / span).clip(upper_bound=1.0)).otherwise(1.0)
+    return rows.with_columns(
+        expected_value=pl.col("baseline_value")
+        + (pl.col("target_value") - pl.col("baseline_value")) * fraction
+    ).with_columns(
+        ahead_of_path=pl.col("direction") * (pl.col("latest_value") - pl.col("expected_value"))
+    )
+
+
+def with_uncertainty(rows: pl.DataFrame, settings: MethodSettings) -> pl.DataFrame:
+    """Add se_Δ, significance (|Δ| > z·se_Δ) and, when uncertainty is unknown, the noise floor.
+
+    The floor is noise_share·R when there is a positive required change, else noise_abs: for
+    direction and gap targets, and (ours) for a level target already reached at baseline, where
+    R ≤ 0 gives no scale.
+    """
+    z = settings.confidence_z
+    se_change = (pl.col("baseline_se") ** 2 + pl.col("latest_se") ** 2).sqrt()
+    return rows.with_columns(se_change=se_change).with_columns(
+        change_margin=z * pl.col("se_change"),
+        is_significant=pl.col("change").abs() > z * pl.col("se_change"),
+        noise_floor=pl.when(pl.col("change").is_not_null() & pl.col("se_change").is_null()).then(
+            pl.when(pl.col("required_change") > 0)
+            .then(settings.noise_share * pl.col("required_change"))
+            .otherwise(pl.lit(settings.noise_abs))
+        ),
+    )
+
+
+def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) -> pl.DataFrame:
+    """Add `decided_by` (the first rule of method.md that holds), `status`, label and symbol.
+
+    too_uncertain needs a positive R to compare with (ours: direction, gap and already-reached
+    level targets skip it). A change of exactly 0 that passes the significance or noise test
+    (possible only with a zero-width interval or a floor of 0) is no_change.
+    """
+    delta_d = pl.col("change_directed")
+    has_path = pl.col("ahead_of_path").is_not_null()
+    decided_by = (
+        pl.when(pl.col("baseline_value").is_null())
+        .then(pl.lit("no_baseline"))
+        .when(pl.col("latest_value").is_null())
+        .then(pl.lit("no_value_after_baseline"))
+        .when(
+            (pl.col("required_change") > 0) & (pl.col("change_margin") > pl.col("required_change"))
+        )
+        .then(pl.lit("interval_exceeds_target"))
+        .when(pl.col("direction") * (pl.col("latest_value") - pl.col("target_value")) >= 0)
+        .then(pl.lit("latest_beyond_target"))
+        .when(~pl.col("is_significant"))
+        .then(pl.lit("not_significant"))
+        .when(delta_d.abs() < pl.col("noise_floor"))
+        .then(pl.lit("below_noise_floor"))
+        .when(delta_d == 0)
+        .then(pl.lit("zero_change"))
+        .when((delta_d > 0) & has_path & (pl.col("ahead_of_path") >= 0))
+        .then(pl.lit("ahead_of_path"))
+        .when((delta_d > 0) & has_path)
+        .then(pl.lit("behind_path"))
+        .when(delta_d > 0)
+        .then(pl.lit("right_direction"))
+        .otherwise(pl.lit("wrong_direction"))
+    )
+    reason = (
+        pl.when(pl.col("baseline_value").is_null())
+        .then(
+            pl.col("baseline_year_planned").map_elements(
+                lambda year: wording.missing_baseline_reason(year, settings.baseline_window),
+                return_dtype=pl.String,
+            )
+        )
+        .when(pl.col("latest_value").is_null())
+        .then(
+            pl.format(
+                "Inget värde efter basåret {} (till och med {}).",
+                pl.col("baseline_year"),
+                pl.lit(report_year),
+            )
+        )
+    )
+    return (
+        rows.with_columns(decided_by=decided_by, reason=reason)
+        .with_columns(status=pl.col("decided_by").replace_strict(RULES, return_dtype=pl.String))
+        .with_columns(
+            status_label=pl.col("status").replace_strict(LABELS, return_dtype=pl.String),
+            status_symbol=pl.col("status").replace_strict(SYMBOLS, return_dtype=pl.String),
+        )
+    )
+
+
+def with_explanation(rows: pl.DataFrame) -> pl.DataFrame:
+    """Add the comparison note and the Swedish explanation of each row.
+
+    The note warns when the change crosses surveys (Liv & Hälsa against HLV) or compares two
+    overlapping multi-year windows, whose values share years (survey-data.md, point 7); the
+    status still treats them as independent, which overstates se_Δ and so errs towards
+    no_change and too_uncertain.
+    """
+    note_fields = [
+        "baseline_survey", "latest_survey", "crosses_surveys", "window_years",
+        "baseline_year", "latest_year",
+    ]  # fmt: skip
+    fields = [
+        "unit", "direction", "target_kind", "target_amount", "baseline_year_planned",
+        "baseline_year", "baseline_value", "latest_year", "latest_value", "target_year",
+        "target_value", "required_change", "change", "expected_value", "ahead_of_path",
+        "se_change", "change_margin", "noise_floor", "status", "reason", "comparison_note",
+    ]  # fmt: skip
+    return rows.with_columns(
+        comparison_note=pl.when(pl.col("latest_year").is_not_null()).then(
+            pl.struct(note_fields).map_elements(wording.comparison_note, return_dtype=pl.String)
+        )
+    ).with_columns(
+        explanation=pl.struct(fields).map_elements(wording.explain, return_dtype=pl.String)
+    )
+
+
+# --- around the status ----------------------------------------------------------------------
+
+
+def with_comparisons(
+    rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame
+) -> pl.DataFrame:
+    """Add the county's and Riket's value for the row's latest year.
+
+    The county value is the region's; where the region has none for that KPI and year (e.g. a
+    municipality-only KPI), the county mean group's.
+    """
+    by_kind = points.join(county, on="area_id").filter(pl.col("kind") != "kommun")
+    at_latest = [*SERIES_KEY, "latest_year"]
+
+    def values_of(kind: str, name: str) -> pl.DataFrame:
+        return by_kind.filter(pl.col("kind") == kind).select(
+            *SERIES_KEY, latest_year="period", **{name: "value"}
+        )
+
+    return (
+        rows.join(values_of("region", "region_value"), on=at_latest, how="left")
+        .join(values_of("grupp", "group_value"), on=at_latest, how="left")
+        .join(values_of("riket", "riket_value"), on=at_latest, how="left")
+        .with_columns(county_value=pl.coalesce("region_value", "group_value"))
+    )
+
+
+def with_rank(rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
+    """Add the municipality's rank (1 = best in the indicator's direction) and its third.
+
+    Every rank compares one period (ours): the most recent period in which at least half of
+    the county's municipalities with values for the series have one. Surveys that reach a
+    municipality every other year, or one municipality's early figures, would otherwise rank
+    different years against each other or rank one municipality alone. A municipality without
+    a value for that period has no rank. Ties share the best rank. Thirds: rank r of n falls
+    in third floor(3(r − 1)/n) + 1, so 16 municipalities split 6/5/5.
+    """
+    third = (3 * (pl.col("rank") - 1) / pl.col("rank_of")).floor().cast(pl.Int64)
+    ranks = (
+        points.join(county.filter(pl.col("kind") == "kommun"), on="area_id")
+        .with_columns(
+            reporting=pl.len().over(*SERIES_KEY, "period"),
+            reporting_ever=pl.col("area_id").n_unique().over(SERIES_KEY),
+        )
+        .filter(2 * pl.col("reporting") >= pl.col("reporting_ever"))
+        .filter(pl.col("period") == pl.col("period").max().over(SERIES_KEY))
+        .join(rows.select(*INDICATOR_KEY, "direction").unique(), on=INDICATOR_KEY)
+        .with_columns(
+            rank=(-pl.col("direction") * pl.col("value")).rank("min").over(SERIES_KEY),
+            rank_of=pl.len().over(SERIES_KEY),
+        )
+        .with_columns(
+            rank_third=third.replace_strict(dict(enumerate(RANK_THIRDS)), return_dtype=pl.String)
+        )
+        .select(*ROW_KEY, "rank", "rank_of", "rank_third")
+    )
+    return rows.join(ranks, on=ROW_KEY, how="left")
+
+
+def with_gender_gap(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Add |K − M| at the baseline and latest years on T rows of gendered indicators.
+
+    `gap_widened` is a plain comparison of the two gaps (ours): no test, since the gap has no
+    interval (see indicator_points).
+    """
+    place = [*INDICATOR_KEY, "area_id", "period"]
+    gaps = (
+        points.filter(pl.col("gender") == "K")
+        .select(*place, women="value")
+        .join(points.filter(pl.col("gender") == "M").select(*place, men="value"), on=place)
+        .select(*place, gap=(pl.col("women") - pl.col("men")).abs(), gender=pl.lit("T"))
+    )
+    at = [*INDICATOR_KEY, "area_id", "gender"]
+    gendered_total = (pl.col("gender") == "T") & pl.col("divided_by_gender")
+    return (
+        rows.join(
+            gaps.rename({"period": "baseline_year", "gap": "gap_baseline"}),
+            on=[*at, "baseline_year"],
+            how="left",
+        )
+        .join(
+            gaps.rename({"period": "latest_year", "gap": "gap_latest"}),
+            on=[*at, "latest_year"],
+            how="left",
+        )
+        .with_columns(
+            gap_baseline=pl.when(gendered_total).then("gap_baseline"),
+            gap_latest=pl.when(gendered_total).then("gap_latest"),
+        )
+        .with_columns(gap_widened=pl.col("gap_latest") > pl.col("gap_baseline"))
+    )
+
+
+def with_next_publication(rows: pl.DataFrame, series: pl.DataFrame | None) -> pl.DataFrame:
+    """Add the next expected publication and `no_new_before_target`.
+
+    no_new_before_target (ours, precisely): true when the series' next publication date falls
+    after 31 December of the target year, or the series is discontinued, so no new value can be
+    published before the target year is over; false when the next publication falls within or
+    before the target year; null when the series metadata does not say. A derived series reads
+    the metadata of its first source (`derive_of`, else `derive_women`).
+    """
+    if series is None:
+        return rows.with_columns(
+            next_publication=pl.lit(None, dtype=pl.Date),
+            no_new_before_target=pl.lit(None, dtype=pl.Boolean),
+        )
+    metadata = series.select(
+        source_series="series_id", next_publication="next_publication",
+        is_discontinued="is_discontinued",
+    )  # fmt: skip
+    return (
+        rows.with_columns(source_series=pl.coalesce("series_id", "derive_of", "derive_women"))
+        .join(metadata, on="source_series", how="left")
+        .with_columns(
+            no_new_before_target=pl.when(pl.col("is_discontinued").fill_null(False))
+            .then(True)
+            .when(pl.col("next_publication").is_not_null())
+            .then(pl.col("next_publication").dt.year() > pl.col("target_year"))
+        )
+    )
+
+
+# --- the whole method -----------------------------------------------------------------------
+
+
+def compute_progress(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    areas: pl.DataFrame,
+    county_id: str,
+    settings: MethodSettings,
+    report_year: int,
+    series: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Status rows (PROGRESS_SCHEMA) for one county: its municipalities, region, mean group
+    and Riket, for every indicator whose `areas` list applies, T (and K, M when gendered).
+
+    Rows where nothing can be assessed are kept, with status not_assessable and a reason.
+    Decisions of ours where method.md is silent: a baseline tie takes the earlier year; the
+    target path starts at the baseline year actually used; too_uncertain needs R > 0; the
+    noise floor is noise_abs when R ≤ 0 or undefined; a gap series has no interval; ranks
+    compare the most recent period at least half the county's municipalities report.
+    """
+    county = county_areas_frame(areas, county_id)
+    rows = status_rows(indicators, county)
+    units = indicators.select(*INDICATOR_KEY, "unit")
+    current = current_observations(
+        observations.filter(pl.col("area_id").is_in(county["area_id"].implode())), report_year
+    )
+    points = with_standard_error(
+        indicator_points(indicators, current), units, settings.confidence_z
+    )
+    return (
+        rows.pipe(with_baseline, points, settings.baseline_window)
+        .pipe(with_latest, points)
+        .pipe(with_target)
+        .pipe(with_change)
+        .pipe(with_path)
+        .pipe(with_uncertainty, settings)
+        .pipe(with_status, settings, report_year)
+        .pipe(with_explanation)
+        .pipe(with_comparisons, points, county)
+        .pipe(with_rank, points, county)
+        .pipe(with_gender_gap, points)
+        .pipe(with_next_publication, series)
+        .pipe(conform, PROGRESS_SCHEMA)
+        .sort(*INDICATOR_KEY, "area_id", pl.col("gender").replace_strict(GENDER_ORDER))
+    )
+
+
+# --- why a status changed -------------------------------------------------------------------
+
+
+def changed_indicators(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+    """The (catalog, indicator) pairs whose method-relevant catalog fields differ."""
+    fields = list(METHOD_INDICATOR_FIELDS)
+    return (
+        current.select(*INDICATOR_KEY, *fields)
+        .join(previous.select(*INDICATOR_KEY, *fields), on=INDICATOR_KEY, suffix="_previous")
+        .filter(
+            pl.any_horizontal(
+                [pl.col(name).ne_missing(pl.col(f"{name}_previous")) for name in fields]
+            )
+        )
+        .select(*INDICATOR_KEY, catalog_changed=pl.lit(True))
+    )
+
+
+def differs(name: str) -> pl.Expr:
+    """Null-safe difference between this run's and the previous run's value of a column."""
+    now, before = pl.col(name), pl.col(f"{name}_previous")
+    if PROGRESS_SCHEMA[name] == pl.Float64:
+        # floats are compared to 9 decimals so that re-running the same data is no change
+        return now.round(9).ne_missing(before.round(9))
+    return now.ne_missing(before)
+
+
+def status_changes(
+    previous: pl.DataFrame,
+    current: pl.DataFrame,
+    previous_settings: dict[str, Any] | None,
+    current_settings: dict[str, Any],
+    previous_indicators: pl.DataFrame | None = None,
+    current_indicators: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The rows of `current` whose status or numbers differ from `previous`, with a `cause`.
+
+    `causes` lists every cause that applies, `cause` is the first in this precedence:
+    new_row (no previous row) > changed_target (the catalog entry's method fields, or the
+    row's target kind, amount, direction, years or unit) > changed_method (the method settings)
+    > new_data_point (a later latest year) > revised_baseline (baseline value, se or year)
+    > revised_latest (latest value or se in the same year, or an earlier latest year, i.e. a
+    removed value). Deliberate decisions come first because they explain every row they touch;
+    among data changes a new point outweighs revisions. Without previous settings the method
+    is assumed unchanged (nothing to compare with). A row that differs for none of these
+    reasons (e.g. a code change) gets changed_method.
+    """
+    method_changed = previous_settings is not None and previous_settings != current_settings
+    if previous_indicators is not None and current_indicators is not None:
+        catalog_changes = changed_indicators(previous_indicators, current_indicators)
+    else:
+        catalog_changes = pl.DataFrame(
+            schema={
+                "catalog_id": pl.String,
+                "indicator_id": pl.String,
+                "catalog_changed": pl.Boolean,
+            }
+        )
+    row_target = ("target_kind", "target_amount", "direction", "baseline_year_planned",
+                  "target_year", "unit")  # fmt: skip
+    compared = sorted(set(COMPARED_COLUMNS) | set(row_target))
+    earlier = previous.select(*ROW_KEY, *compared, present=pl.lit(True))
+    joined = current.join(earlier, on=ROW_KEY, how="left", suffix="_previous").join(
+        catalog_changes, on=list(INDICATOR_KEY), how="left"
+    )
+    is_new = pl.col("present").is_null()
+    same_latest_year = pl.col("latest_year").eq_missing(pl.col("latest_year_previous"))
+    flags = {
+        "new_row": is_new,
+        "changed_target": pl.col("catalog_changed").fill_null(False)
+        | pl.any_horizontal([differs(name) for name in row_target]),
+        "changed_method": pl.lit(method_changed),
+        "new_data_point": pl.col("latest_year") > pl.col("latest_year_previous"),
+        "revised_baseline": differs("baseline_value")
+        | differs("baseline_se")
+        | differs("baseline_year"),
+        "revised_latest": (same_latest_year & (differs("latest_value") | differs("latest_se")))
+        | (pl.col("latest_year") < pl.col("latest_year_previous"))
+        | (pl.col("latest_year").is_null() & pl.col("latest_year_previous").is_not_null()),
+    }
+    changed = is_new | pl.any_horizontal([differs(name) for name in COMPARED_COLUMNS])
+    causes = pl.concat_list(
+        [pl.when(flag.fill_null(False)).then(pl.lit(name)) for name, flag in flags.items()]
+    ).list.drop_nulls()
+    return (
+        joined.filter(changed)
+        .with_columns(causes=causes)
+        .with_columns(
+            cause=pl.col("causes").list.first().fill_null("changed_method"),
+        )
+        .select(*current.columns, "cause", "causes")
+        .sort(*INDICATOR_KEY, "area_id", pl.col("gender").replace_strict(GENDER_ORDER))
+    )
