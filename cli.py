@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -36,7 +39,8 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (cron mail, files) gets wide lines instead of 80-column wrapping.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 # Options shared between commands (fastapi-cli style aliases).
 DbOption = Annotated[
@@ -140,6 +144,159 @@ def catalog_check(
     if problems:
         fail(f"{len(problems)} problem(s) in {len(paths)} catalog file(s)")
     out.print(f"{len(paths)} catalog file(s) OK")
+
+
+@app.command()
+def refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Reload everything, not just changes.")
+    ] = False,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="Read a local snapshot folder instead of the network."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Report year (default: this year).")
+    ] = None,
+    db: DbOption = None,
+    data: DataOption = None,
+    county: CountyOption = None,
+) -> None:
+    """Nightly job: fetch what changed, check it, load history, recompute status, publish.
+
+    Exit codes: 0 ok (also when nothing was new), 1 checks failed, 2 source unreachable or
+    failing, 3 another refresh running, 4 any other error.
+
+    Example: aktuellt refresh --snapshot data/sample
+    """
+    from pipelines import refresh as refresh_pipeline
+    from pipelines.logs import log_to_file
+
+    settings = settings_from(db, data, county)
+    log_path = log_to_file(settings.logs_dir)
+    interactive = sys.stderr.isatty()
+    with Console(stderr=True).status("refreshing", spinner="dots") if interactive else _quiet():
+        result = refresh_pipeline.run_refresh(
+            settings, full=full, snapshot=snapshot, report_year=year, step=_step(interactive)
+        )
+    _print_refresh_summary(result, log_path)
+    if result.exit_code != 0:
+        fail(result.message, result.exit_code)
+
+
+@app.command()
+def status(
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Area id or name (repeatable); default all.")
+    ] = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    gender: Annotated[str, typer.Option("--gender", help="T, K, M or all.")] = "T",
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOption = None,
+) -> None:
+    """The status of every indicator for an area or the whole county.
+
+    Example: aktuellt status --area Karlstad --catalog np2022 --format csv
+    """
+    from reports.terminal import compact_status, status_rows
+
+    settings = settings_from(db)
+    catalog_id = catalog or settings.catalogs[0]
+    try:
+        rows = status_rows(settings.db_path, catalog_id, area or [], gender)
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    shown = compact_status(rows) if output_format == "table" else rows
+    _print_frame(shown, output_format, title=f"Status, {catalog_id}")
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", help="How many runs, newest first.")] = 20,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOption = None,
+) -> None:
+    """History of refresh runs with their counts, outcomes and failed checks.
+
+    Example: aktuellt runs --limit 5
+    """
+    from pipelines.warehouse import WarehouseError, read_query
+
+    settings = settings_from(db)
+    try:
+        rows = read_query(
+            settings.db_path,
+            "SELECT r.run_id, r.started_at, r.kind, r.outcome, r.requests, r.values_received, "
+            "r.inserted, r.revised, r.removed, "
+            "(SELECT count(*) FROM check_results c WHERE c.run_id = r.run_id AND NOT c.success "
+            "AND c.severity = 'critical') AS checks_failed, r.error "
+            "FROM runs r ORDER BY r.started_at DESC LIMIT ?",
+            [limit],
+        )
+    except WarehouseError as error:
+        fail(str(error))
+    _print_frame(rows, output_format, title="Refresh runs")
+
+
+def _print_frame(rows: Any, output_format: str, title: str) -> None:
+    if output_format == "csv":
+        sys.stdout.write(rows.write_csv())
+    elif output_format == "json":
+        sys.stdout.write(rows.write_json() + "\n")
+    elif output_format == "table":
+        table = Table(*rows.columns, title=title)
+        for row in rows.iter_rows():
+            table.add_row(*["" if value is None else str(value) for value in row])
+        out.print(table)
+    else:
+        fail(f"unknown format {output_format!r}; use table, csv or json")
+
+
+def _step(interactive: bool) -> Any:
+    def report(message: str) -> None:
+        logging.getLogger("aktuellt.refresh").info(message)
+        if interactive:
+            Console(stderr=True).log(message)
+
+    return report
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    yield
+
+
+def _print_refresh_summary(result: Any, log_path: Path) -> None:
+    counts = result.counts
+    report = result.check_report
+    lines = [
+        f"run {result.run_id} ({result.kind}): {result.outcome}",
+        f"requests: {result.requests}"
+        + (f", from_date {result.from_date.isoformat()}" if result.from_date else ""),
+    ]
+    if counts is not None:
+        lines.append(
+            f"values received {counts.received}, inserted {counts.inserted}, "
+            f"revised {counts.revised}, removed {counts.removed}, unchanged {counts.unchanged}"
+        )
+    if report is not None:
+        passed = int(report.results["success"].sum())
+        lines.append(f"checks passed {passed}, failed {report.results.height - passed}")
+        lines += [f"  {line}" for line in report.describe_failures()]
+        if report.docs_index is not None:
+            lines.append(f"validation report: {report.docs_index}")
+    changes = result.status_changes
+    if changes is not None and changes.height:
+        by_cause = changes.group_by("cause").len().sort("cause")
+        causes = ", ".join(f"{c} {n}" for c, n in by_cause.iter_rows())
+        lines.append(f"statuses changed: {changes.height} ({causes})")
+    elif result.published:
+        lines.append("statuses changed: 0")
+    lines += result.notes
+    if result.raw_dir is not None and result.raw_dir.exists():
+        lines.append(f"raw files: {result.raw_dir}")
+    lines.append(f"log: {log_path}")
+    out.print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -21,16 +21,8 @@ import polars as pl
 
 from models.catalog import SHARE_UNITS
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA
+from models.warehouse_schema import CHECK_RESULTS_SCHEMA
 
-CHECK_RESULTS_SCHEMA: dict[str, Any] = {
-    "run_id": pl.String,
-    "suite": pl.String,
-    "expectation": pl.String,
-    "severity": pl.String,  # critical stops the run; warning is reported only
-    "success": pl.Boolean,
-    "unexpected_count": pl.Int64,
-    "details": pl.String,  # JSON: the first offending keys and values
-}
 FIRST_PERIOD = 1950
 MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is suspicious
 DETAIL_ROWS = 20  # offending rows kept per expectation

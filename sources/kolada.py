@@ -246,7 +246,11 @@ def read_snapshot(snapshot_dir: Path, kpis: Sequence[str], areas: Sequence[str])
             for record in body["values"]
             if not isinstance(record, dict) or record.get("municipality") in wanted_areas
         ]
-        yield Page(url=path.as_uri(), path=path, body={**body, "values": kept, "count": len(kept)})
+        yield Page(
+            url=path.resolve().as_uri(),
+            path=path,
+            body={**body, "values": kept, "count": len(kept)},
+        )
 
 
 def read_snapshot_kpis(snapshot_dir: Path) -> Iterator[Page]:
@@ -266,7 +270,9 @@ def read_snapshot_municipality_groups(snapshot_dir: Path) -> Iterator[Page]:
 
 def _read_snapshot_file(path: Path) -> Iterator[Page]:
     if path.exists():
-        yield Page(url=path.as_uri(), path=path, body=decode_envelope(path.read_bytes(), path))
+        yield Page(
+            url=path.resolve().as_uri(), path=path, body=decode_envelope(path.read_bytes(), path)
+        )
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -1,0 +1,309 @@
+"""The nightly refresh: fetch what changed → check → load history → recompute status → publish.
+
+One run is one atomic publish of the warehouse. A run that fails (checks, source, crash) leaves
+the warehouse as it was, keeps every received page under data/raw/, and still records the run
+and its check results so `aktuellt runs` can say what happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from config import Settings
+from models.areas import County, county_areas, load_areas
+from models.catalog import indicators_frame, load_catalogs
+from models.schema import OBSERVATION_SCHEMA, conform
+from models.warehouse_schema import OUTCOME_SUCCESS
+from pipelines import checks, progress, warehouse
+from sources import kolada
+from sources.http import make_session
+
+INCREMENTAL_MARGIN = dt.timedelta(days=2)  # Kolada's from_date is by day; overlap is harmless
+SUITE = "kolada_values"
+OUTCOME_NO_CHANGE = "no_change"  # fetched and checked, nothing new: not published
+
+EXIT_OK = 0
+EXIT_CHECKS_FAILED = 1
+EXIT_SOURCE_FAILED = 2
+EXIT_BUSY = 3
+EXIT_ERROR = 4
+
+log = logging.getLogger("aktuellt.refresh")
+
+
+@dataclass
+class RefreshResult:
+    run_id: str
+    kind: str  # full, incremental, snapshot
+    outcome: str  # success, no_change, checks_failed, source_failed, busy, error
+    exit_code: int
+    from_date: dt.date | None = None
+    requests: int = 0
+    counts: warehouse.LoadCounts | None = None
+    check_report: checks.CheckReport | None = None
+    status_changes: pl.DataFrame | None = None
+    message: str = ""
+    raw_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        return self.outcome == OUTCOME_SUCCESS
+
+
+Step = Callable[[str], None]  # reports a step to the operator (progress display or log)
+
+
+def run_refresh(
+    settings: Settings,
+    *,
+    full: bool = False,
+    snapshot: Path | None = None,
+    report_year: int | None = None,
+    now: dt.datetime | None = None,
+    step: Step | None = None,
+) -> RefreshResult:
+    """Run one refresh; never raises for expected failures, the result says what happened."""
+    now = now or dt.datetime.now(dt.UTC)
+    step = step or (lambda message: log.info(message))
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    county = county_areas(settings.county_id)
+    catalogs = load_catalogs(settings.catalogs, load_areas())
+    indicators = indicators_frame(catalogs)
+    kpis = kolada_kpis(indicators)
+    kind = "snapshot" if snapshot else ("full" if full else "incremental")
+    result = RefreshResult(run_id=run_id, kind=kind, outcome="error", exit_code=EXIT_ERROR)
+    archive = kolada.RawArchive(settings.raw_dir, run_id)
+    result.raw_dir = settings.raw_dir / "kolada" / run_id
+    session = make_session()
+    try:
+        warehouse.ensure_warehouse(settings.db_path)
+        with warehouse.open_for_refresh(settings.db_path) as writer:
+            last_fetch = _last_good_fetch(writer)
+            if kind == "incremental" and last_fetch is None:
+                kind = result.kind = "full"  # nothing to be incremental against yet
+            if kind == "incremental" and last_fetch is not None:
+                result.from_date = last_fetch.date() - INCREMENTAL_MARGIN
+            step(f"fetching {len(kpis)} KPIs for {len(county.area_ids)} areas ({kind})")
+            batch, series = _fetch(settings, snapshot, session, kpis, county, archive, result)
+            result.requests = session.requests_made
+            step(f"checking {batch.height} values")
+            report = checks.check_observations(
+                batch,
+                suite=SUITE,
+                run_id=run_id,
+                checks_dir=settings.checks_dir,
+                share_series=checks.share_series_of(indicators),
+                county_area_ids=county.area_ids,
+                previous_full_count=_previous_full_count(writer),
+                full=kind != "incremental",
+            )
+            result.check_report = report
+            if not report.passed:
+                raise ChecksFailed(report)
+            step("loading history")
+            counts = writer.load_observations(
+                batch,
+                run_id,
+                now=now,
+                full=kind != "incremental",
+                scope_series=[f"kolada:{kpi}" for kpi in kpis],
+                scope_areas=county.area_ids,
+            )
+            result.counts = counts
+            if counts.inserted + counts.revised + counts.removed == 0 and last_fetch is not None:
+                result.outcome, result.exit_code = OUTCOME_NO_CHANGE, EXIT_OK
+                result.message = "nothing new: the warehouse was left as it was"
+                raise NothingNew
+            step("recomputing status")
+            writer.upsert_series(series)
+            writer.replace_areas(_areas_frame())
+            writer.replace_indicators(indicators)
+            result.status_changes = _recompute_status(
+                writer, settings, indicators, county, run_id, now, report_year
+            )
+            writer.record_check_results(report.results)
+            writer.record_run(_run_record(result, now, settings, outcome=OUTCOME_SUCCESS))
+            step("publishing")
+        result.outcome, result.exit_code = OUTCOME_SUCCESS, EXIT_OK
+        result.message = "published"
+    except NothingNew:
+        _record_unpublished(settings, result, now)
+    except ChecksFailed as failure:
+        result.outcome, result.exit_code = "checks_failed", EXIT_CHECKS_FAILED
+        result.message = f"{len(failure.report.failures)} check(s) failed; nothing was published"
+        _record_unpublished(settings, result, now)
+    except warehouse.WarehouseBusy as busy:
+        result.outcome, result.exit_code, result.message = "busy", EXIT_BUSY, str(busy)
+    except kolada.KoladaError as error:
+        result.requests = session.requests_made
+        result.outcome, result.exit_code = "source_failed", EXIT_SOURCE_FAILED
+        result.message = f"Kolada failed: {error}; the warehouse is unchanged"
+        _record_unpublished(settings, result, now)
+    log.info(
+        "refresh finished",
+        extra={
+            "fields": {"run_id": run_id, "outcome": result.outcome, "requests": result.requests}
+        },
+    )
+    return result
+
+
+class ChecksFailed(Exception):
+    def __init__(self, report: checks.CheckReport):
+        super().__init__(f"checks failed: {report.suite}")
+        self.report = report
+
+
+class NothingNew(Exception):
+    """Raised inside the writer so that nothing is published on a no-change night."""
+
+
+def kolada_kpis(indicators: pl.DataFrame) -> list[str]:
+    """The Kolada KPI ids the catalogs read, directly or through a derivation."""
+    columns = ["series_id", "derive_of", "derive_women", "derive_men"]
+    series = pl.concat([indicators[column] for column in columns]).drop_nulls().unique()
+    return sorted(s.removeprefix("kolada:") for s in series.to_list() if s.startswith("kolada:"))
+
+
+def _fetch(
+    settings: Settings,
+    snapshot: Path | None,
+    session: Any,
+    kpis: Sequence[str],
+    county: County,
+    archive: kolada.RawArchive,
+    result: RefreshResult,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    areas = county.area_ids
+    if snapshot is not None:
+        pages = kolada.read_snapshot(snapshot, kpis, areas)
+        kpi_pages = kolada.read_snapshot_kpis(snapshot)
+    else:
+        pages = kolada.fetch_values(
+            session, settings.kolada_url, kpis, areas, archive, from_date=result.from_date
+        )
+        kpi_pages = kolada.fetch_kpis(session, settings.kolada_url, kpis, archive)
+    values = kolada.parse_values(pages).filter(
+        pl.col("area_id").is_in(areas) & pl.col("series_id").is_in([f"kolada:{k}" for k in kpis])
+    )
+    series = kolada.parse_kpis(kpi_pages, kpis)
+    return conform(_tag_surveys(values), OBSERVATION_SCHEMA), series
+
+
+def _tag_surveys(values: pl.DataFrame) -> pl.DataFrame:
+    """Mark which survey each point of the mixed Liv & Hälsa / HLV U-series comes from."""
+    from sources.survey import tag_survey_points
+
+    return tag_survey_points(values)
+
+
+def _recompute_status(
+    writer: Any,
+    settings: Settings,
+    indicators: pl.DataFrame,
+    county: County,
+    run_id: str,
+    now: dt.datetime,
+    report_year: int | None,
+) -> pl.DataFrame:
+    current = writer.current_observations()
+    rows = progress.compute_progress(
+        indicators,
+        current,
+        _areas_frame(),
+        county.county_id,
+        settings.method,
+        report_year or now.year,
+        series=writer.query("SELECT * FROM series"),
+    )
+    previous = writer.previous_progress()
+    last = writer.last_successful_run()
+    previous_settings = last["method_settings"] if last else None
+    changes = progress.status_changes(
+        previous,
+        rows,
+        previous_settings,
+        settings.method.as_dict(),
+        previous_indicators=writer.query("SELECT * FROM indicators") if last else None,
+        current_indicators=indicators,
+    )
+    writer.replace_progress(rows, run_id, now)
+    writer.append_progress_history(changes, run_id)
+    return changes
+
+
+def _areas_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        [vars(area) for area in load_areas().values()],
+        schema={"area_id": pl.String, "name": pl.String, "kind": pl.String, "county_id": pl.String},
+    )
+
+
+def _previous_full_count(writer: Any) -> int | None:
+    found = writer.query(
+        "SELECT values_received FROM runs WHERE outcome = ? AND kind IN ('full', 'snapshot') "
+        "ORDER BY started_at DESC LIMIT 1",
+        [OUTCOME_SUCCESS],
+    )
+    return int(found["values_received"][0]) if found.height else None
+
+
+def _last_good_fetch(writer: Any) -> dt.datetime | None:
+    """When the last run that fetched everything it asked for started (published or not)."""
+    found = writer.query(
+        "SELECT max(started_at) AS started_at FROM runs WHERE outcome IN (?, ?) "
+        "AND kind IN ('full', 'incremental', 'snapshot')",
+        [OUTCOME_SUCCESS, OUTCOME_NO_CHANGE],
+    )
+    started: dt.datetime | None = found["started_at"][0]
+    return started
+
+
+def _run_record(
+    result: RefreshResult, now: dt.datetime, settings: Settings, outcome: str
+) -> dict[str, Any]:
+    counts = result.counts
+    return {
+        "run_id": result.run_id,
+        "started_at": now,
+        "finished_at": dt.datetime.now(dt.UTC),
+        "kind": result.kind,
+        "outcome": outcome,
+        "from_date": result.from_date,
+        "requests": result.requests,
+        "values_received": counts.received if counts else 0,
+        "inserted": counts.inserted if counts else 0,
+        "revised": counts.revised if counts else 0,
+        "removed": counts.removed if counts else 0,
+        "unchanged": counts.unchanged if counts else 0,
+        "error": result.message if outcome != OUTCOME_SUCCESS else None,
+        "method_settings": json.dumps(settings.method.as_dict()),
+    }
+
+
+def _record_unpublished(settings: Settings, result: RefreshResult, now: dt.datetime) -> None:
+    """Keep the run record and check results of a run that published no data."""
+    report = result.check_report
+    results = report.results if report is not None else checks.empty_results()
+    try:
+        warehouse.record_failed_run(
+            settings.db_path, _run_record(result, now, settings, result.outcome), results
+        )
+    except warehouse.WarehouseBusy as busy:
+        result.notes.append(f"run record not kept: {busy}")
+
+
+def _as_date(value: Any) -> dt.date:
+    return (
+        value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
+    )

@@ -1,0 +1,65 @@
+"""The status table for the terminal and for CSV/JSON output of `aktuellt status`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from models.swedish import format_number
+from pipelines.warehouse import read_query
+
+STATUS_COLUMNS = (
+    "area_id, a.name AS area_name, p.catalog_id, p.indicator_id, i.title, p.gender, "
+    "p.baseline_year, p.baseline_value, p.latest_year, p.latest_value, p.change, "
+    "p.target_value, p.status, p.status_label, p.status_symbol, p.explanation"
+)
+
+
+def status_rows(db_path: Path, catalog_id: str, areas: Sequence[str], gender: str) -> pl.DataFrame:
+    """Status rows of one catalog, for the given area ids or names (all when empty)."""
+    rows = read_query(
+        db_path,
+        f"SELECT p.{STATUS_COLUMNS} FROM progress p "
+        "JOIN areas a USING (area_id) "
+        "JOIN indicators i USING (catalog_id, indicator_id) "
+        "WHERE p.catalog_id = ? ORDER BY a.kind, a.name, i.goal_area, p.indicator_id, p.gender",
+        [catalog_id],
+    )
+    if rows.is_empty():
+        raise ValueError(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
+    if gender.upper() != "ALL":
+        rows = rows.filter(pl.col("gender") == gender.upper())
+    if areas:
+        wanted = {area.casefold() for area in areas}
+        rows = rows.filter(
+            pl.col("area_id").is_in(list(wanted))
+            | pl.col("area_name").str.to_lowercase().is_in(list(wanted))
+        )
+        if rows.is_empty():
+            raise ValueError(f"no status rows for area(s) {', '.join(areas)}")
+    return rows
+
+
+def compact_status(rows: pl.DataFrame) -> pl.DataFrame:
+    """The terminal view: Swedish numbers rounded for display, one line per row."""
+    return rows.select(
+        area=pl.col("area_name"),
+        indicator=pl.col("title"),
+        gender=pl.col("gender"),
+        baseline=_year_value("baseline_year", "baseline_value"),
+        latest=_year_value("latest_year", "latest_value"),
+        change=pl.col("change").map_elements(
+            lambda value: format_number(value, signed=True), return_dtype=pl.String
+        ),
+        target=pl.col("target_value").map_elements(format_number, return_dtype=pl.String),
+        status=pl.concat_str("status_symbol", "status_label", separator=" "),
+    )
+
+
+def _year_value(year: str, value: str) -> pl.Expr:
+    return pl.struct(year, value).map_elements(
+        lambda row: "–" if row[value] is None else f"{format_number(row[value])} ({row[year]})",
+        return_dtype=pl.String,
+    )
