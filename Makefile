@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: install demo test lint format browser bench clean
+.PHONY: install demo sample test lint format browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
-	$(BIN)/aktuellt catalog list
+# The main job end to end on the embedded default (DuckDB + the bundled real sample), offline.
+demo: install browser
 	$(BIN)/aktuellt catalog check
+	$(BIN)/aktuellt refresh --snapshot data/sample
+	$(BIN)/aktuellt status --area Karlstad
+	$(BIN)/aktuellt report --out $(DEMO_OUT)/report
+	$(BIN)/aktuellt charts --area 1780 --area 0017 --out $(DEMO_OUT)/charts
+	@echo "Reports: $(DEMO_OUT)/report/index.html  Charts: $(DEMO_OUT)/charts/manifest.csv"
+	@echo "Warehouse: data/warehouse/aktuellt.duckdb (try: .venv/bin/aktuellt runs)"
+
+sample: install
+	$(BIN)/python scripts/build_sample.py
 
 # Debian's chromium for the browser tests; installed by the test set-up, never downloaded by
 # Playwright.

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
 from sources import kolada
-from sources.http import make_session
+from sources.http import PoliteSession, make_session
 
 INCREMENTAL_MARGIN = dt.timedelta(days=2)  # Kolada's from_date is by day; overlap is harmless
 SUITE = "kolada_values"
@@ -71,8 +71,12 @@ def run_refresh(
     report_year: int | None = None,
     now: dt.datetime | None = None,
     step: Step | None = None,
+    session: PoliteSession | None = None,
 ) -> RefreshResult:
-    """Run one refresh; never raises for expected failures, the result says what happened."""
+    """Run one refresh; never raises for expected failures, the result says what happened.
+
+    `session` defaults to the polite production session; tests pass one with short backoffs.
+    """
     now = now or dt.datetime.now(dt.UTC)
     step = step or (lambda message: log.info(message))
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -84,7 +88,7 @@ def run_refresh(
     result = RefreshResult(run_id=run_id, kind=kind, outcome="error", exit_code=EXIT_ERROR)
     archive = kolada.RawArchive(settings.raw_dir, run_id)
     result.raw_dir = settings.raw_dir / "kolada" / run_id
-    session = make_session()
+    session = session or make_session()
     try:
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
@@ -178,7 +182,7 @@ def kolada_kpis(indicators: pl.DataFrame) -> list[str]:
 def _fetch(
     settings: Settings,
     snapshot: Path | None,
-    session: Any,
+    session: PoliteSession,
     kpis: Sequence[str],
     county: County,
     archive: kolada.RawArchive,
@@ -186,8 +190,8 @@ def _fetch(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     areas = county.area_ids
     if snapshot is not None:
-        pages = kolada.read_snapshot(snapshot, kpis, areas)
-        kpi_pages = kolada.read_snapshot_kpis(snapshot)
+        pages = _archived(kolada.read_snapshot(snapshot, kpis, areas), archive)
+        kpi_pages = _archived(kolada.read_snapshot_kpis(snapshot), archive)
     else:
         pages = kolada.fetch_values(
             session, settings.kolada_url, kpis, areas, archive, from_date=result.from_date
@@ -198,6 +202,13 @@ def _fetch(
     )
     series = kolada.parse_kpis(kpi_pages, kpis)
     return conform(_tag_surveys(values), OBSERVATION_SCHEMA), series
+
+
+def _archived(pages: Iterable[kolada.Page], archive: kolada.RawArchive) -> Iterator[kolada.Page]:
+    """Keep a copy of each snapshot file read, so a run can be rebuilt from data/raw alone."""
+    for page in pages:
+        stored = archive.store(page.url, 200, page.path.read_bytes())
+        yield kolada.Page(url=page.url, path=stored, body=page.body)
 
 
 def _tag_surveys(values: pl.DataFrame) -> pl.DataFrame:

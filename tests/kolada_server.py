@@ -266,7 +266,9 @@ class KoladaServer:
             )
         return [
             {
-                "values": sorted(values, key=lambda v: GENDER_ORDER[v["gender"]]),
+                "values": sorted(
+                    values, key=lambda v: GENDER_ORDER.get(v["gender"], len(GENDER_ORDER))
+                ),
                 "kpi": kpi,
                 "period": period,
                 "municipality": area,
