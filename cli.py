@@ -238,6 +238,213 @@ def runs(
     _print_frame(rows, output_format, title="Refresh runs")
 
 
+@app.command("import")
+def import_files(
+    files: Annotated[list[Path], typer.Argument(help="Survey files: .csv, .xlsx, .json, .px.")],
+    min_n: Annotated[
+        int | None,
+        typer.Option("--min-n", help="Suppress cells with fewer respondents than this."),
+    ] = None,
+    survey: Annotated[
+        str | None,
+        typer.Option("--survey", help="Survey tag for JSON-stat and PX files, e.g. hlv."),
+    ] = None,
+    db: DbOption = None,
+    data: DataOption = None,
+) -> None:
+    """Load survey tables (Liv & Hälsa style CSV/Excel, JSON-stat 2, PX) into the warehouse.
+
+    Every file is archived under data/raw/survey/ first; nothing is stored if any file fails.
+    The table format is in docs/survey-format.md.
+
+    Example: aktuellt import livohalsa_2022.csv --min-n 30
+    """
+    import datetime as dt
+    import secrets
+
+    from pipelines.survey_import import import_survey_files
+    from pipelines.warehouse import WarehouseBusy, WarehouseError
+    from sources.survey import SurveyImportError
+
+    settings = settings_from(db, data)
+    now = dt.datetime.now(dt.UTC)
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    try:
+        result = import_survey_files(files, settings, run_id, min_n=min_n, survey=survey, now=now)
+    except SurveyImportError as error:
+        fail(str(error))
+    except WarehouseBusy as busy:
+        fail(str(busy), 3)
+    except WarehouseError as error:
+        fail(str(error))
+    out.print("\n".join(result.summary_lines()))
+
+
+@app.command()
+def report(
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Area id (repeatable); default all.")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Report year (default: this year).")
+    ] = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/report"),
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write PDF pages.")] = True,
+    db: DbOption = None,
+    county: CountyOption = None,
+) -> None:
+    """The yearly Aktuellt perspektiv report: index.html, one page per area, and PDFs.
+
+    Example: aktuellt report --out out/report --year 2025
+    """
+    import datetime as dt
+
+    from reports.pages import build_report
+
+    settings = settings_from(db, county=county)
+    inputs = _report_inputs(settings, catalog)
+    try:
+        written = build_report(
+            inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
+            inputs.county_id, inputs.catalog_id, year or dt.date.today().year, inputs.data_date,
+            out_dir, area_ids=area or None, pdf=pdf, catalog_title=inputs.catalog_title,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
+
+
+@app.command()
+def charts(
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Area id (repeatable); default all.")
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="Indicator id (repeatable).")
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma list: png,svg,pdf.")
+    ] = "png,svg,pdf",
+    year: Annotated[
+        int | None, typer.Option("--year", help="Report year (default: this year).")
+    ] = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/charts"),
+    db: DbOption = None,
+    county: CountyOption = None,
+) -> None:
+    """Seminar chart files <out>/<area-slug>/<indicator_id>.<format>, plus manifest.csv.
+
+    Example: aktuellt charts --area 1780 --format png,svg --out out/seminar
+    """
+    import datetime as dt
+
+    from reports.seminar import build_charts
+
+    settings = settings_from(db, county=county)
+    inputs = _report_inputs(settings, catalog)
+    try:
+        manifest = build_charts(
+            inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
+            inputs.county_id, inputs.catalog_id, year or dt.date.today().year, inputs.data_date,
+            out_dir, formats=[f.strip() for f in formats.split(",") if f.strip()],
+            area_ids=area or None, indicator_ids=indicator or None,
+            catalog_title=inputs.catalog_title,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    out.print(f"charts written; manifest {manifest}")
+
+
+def _report_inputs(settings: Settings, catalog: str | None) -> Any:
+    from pipelines.warehouse import WarehouseError
+    from reports.inputs import load_report_inputs
+
+    try:
+        return load_report_inputs(
+            settings.db_path, settings.county_id, catalog or settings.catalogs[0]
+        )
+    except (WarehouseError, ValueError, FileNotFoundError) as error:
+        fail(str(error))
+
+
+@app.command()
+def sql(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="One SELECT, WITH … SELECT, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN query."
+        ),
+    ],
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    db: DbOption = None,
+) -> None:
+    """Run one read-only query against the warehouse and print the result.
+
+    The warehouse cannot be changed from here: writes, ATTACH, COPY, INSTALL/LOAD, SET and
+    reading files are refused. Tables, views and columns are described in docs/warehouse.md.
+
+    Example: aktuellt sql "SELECT area_name, period, value FROM latest_values
+    WHERE series_id = 'kolada:N15428' AND area_kind = 'kommun'" --format csv
+    """
+    from pipelines.warehouse import WarehouseError, read_only_query
+
+    if output_format not in ("table", "csv", "json"):
+        fail(f"unknown format {output_format!r}; use table, csv or json")
+    settings = settings_from(db)
+    try:
+        rows = read_only_query(settings.db_path, query)
+    except WarehouseError as error:
+        fail(str(error))
+    _print_frame(rows, output_format, title="")
+
+
+@app.command()
+def export(
+    name: Annotated[str, typer.Argument(help="Table or view, e.g. latest_values, progress.")],
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")],
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, parquet or xlsx (default: from the --out suffix)."),
+    ] = None,
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Only this area id (repeatable).")
+    ] = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Only this catalog id.")] = None,
+    period_from: Annotated[
+        int | None, typer.Option("--period-from", help="Only periods from this year.")
+    ] = None,
+    period_to: Annotated[
+        int | None, typer.Option("--period-to", help="Only periods up to this year.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a table or view of the warehouse to CSV, Parquet or Excel.
+
+    Filters apply to the area_id, catalog_id and period (or latest_year) columns; a filter on
+    a column the table lacks is an error. Excel files get Swedish headers, number formats
+    and a frozen header row; ids stay text.
+
+    Example: aktuellt export latest_values --area 1780 --area 0017 --period-from 2018
+    --out karlstad.xlsx
+    """
+    from pipelines.adhoc import export_format_of, write_export
+    from pipelines.warehouse import WarehouseError, export_frame
+
+    settings = settings_from(db)
+    try:
+        file_format = export_format_of(out_file, output_format)
+        rows = export_frame(
+            settings.db_path, name, area_ids=area or [], catalog_id=catalog,
+            period_from=period_from, period_to=period_to,
+        )  # fmt: skip
+        write_export(rows, out_file, file_format, sheet=name)
+    except (WarehouseError, ValueError, OSError) as error:
+        fail(str(error))
+    out.print(f"wrote {rows.height} rows of {name} to {out_file}")
+
+
 def _print_frame(rows: Any, output_format: str, title: str) -> None:
     if output_format == "csv":
         sys.stdout.write(rows.write_csv())

@@ -11,6 +11,7 @@ takes, so a new and an upgraded warehouse cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -381,8 +382,166 @@ def _migration_2() -> list[str]:
 MIGRATIONS: dict[int, list[str]] = {2: _migration_2()}
 
 
+# Views for ad hoc questions (issue 9); their columns are commented like the tables'.
+VIEWS = ("current_observations", "latest_values", "revision_log", "status_wide")
+
+VIEW_COMMENTS: dict[str, str] = {
+    "latest_values": "The latest value per series, area and gender: the current version of the "
+    "highest period that has a value (missing values are skipped), with series title and area "
+    "name.",
+    "revision_log": "Every value that changed after it was first published: one row per "
+    "replaced version, with old and new value and dates; a value removed at the source has "
+    "change_kind 'removed' and new_value null.",
+    "status_wide": "The latest status (status_label of progress) per catalog, area and gender in "
+    "wide form: one column per indicator, named by indicator_id; rebuilt from the indicators "
+    "table at every refresh, null where the catalog lacks the indicator.",
+}
+
+# Comments of view columns that no table has under the same name.
+VIEW_COLUMN_COMMENTS: dict[str, str] = {
+    "series_title": "Title of the series as published (series.title).",
+    "area_name": "Area name (areas.name).",
+    "area_kind": "Area kind: kommun, region, riket or grupp (areas.kind).",
+    "change_kind": "revised (a new version replaced this one) or removed (withdrawn at the "
+    "source, or absent from a full reload).",
+    "old_value": "The value before the change.",
+    "new_value": "The value after the change; null when the value was removed.",
+    "value_change": "new_value minus old_value; null when either is null.",
+    "old_status": "Source status before the change.",
+    "new_status": "Source status after the change; null when removed.",
+    "old_valid_from": "When the old version was first received (UTC).",
+    "revised_at": "When the warehouse received the change (UTC): the refresh that saw it, not "
+    "the date the source changed it.",
+}
+# Columns whose comment in a view differs from the table column of the same name.
+VIEW_COLUMN_OVERRIDES: dict[tuple[str, str], str] = {
+    ("revision_log", "run_id"): "The run that received the change (see runs).",
+    ("latest_values", "period"): "Latest year with a value; for a multi-year window its last year.",
+    ("latest_values", "valid_from"): "When this value was first received (UTC).",
+    ("status_wide", "gender"): "T (totalt), K (kvinnor) or M (män).",
+}
+
+LATEST_VALUES_COLUMNS = (
+    "series_id", "series_title", "unit", "area_id", "area_name", "area_kind", "gender",
+    "period", "value", "ci_low", "ci_high", "n", "status", "survey", "valid_from",
+)  # fmt: skip
+REVISION_LOG_COLUMNS = (
+    "series_id", "area_id", "area_name", "period", "gender", "change_kind", "old_value",
+    "new_value", "value_change", "old_status", "new_status", "old_valid_from", "revised_at",
+    "run_id",
+)  # fmt: skip
+STATUS_WIDE_KEY = ("catalog_id", "area_id", "area_name", "gender")
+
+
+def view_column_comment(view: str, column: str) -> str:
+    """A view column's comment: its own override, a view-only name, else the table meaning."""
+    text = VIEW_COLUMN_OVERRIDES.get((view, column)) or VIEW_COLUMN_COMMENTS.get(column)
+    if text is not None:
+        return text
+    # The value views carry observation columns (and series.unit); status_wide carries progress's.
+    table = "progress" if view == "status_wide" else "observations"
+    if column not in TABLES[table]:
+        table = "series"
+    return column_comment(table, column)
+
+
+def identifier(name: str) -> str:
+    """A SQL identifier, double-quoted, so a name taken from data can never become SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _view_comment_sql(view: str, columns: Sequence[str]) -> list[str]:
+    return [f"COMMENT ON VIEW {view} IS {quote(VIEW_COMMENTS[view])}"] + [
+        f"COMMENT ON COLUMN {view}.{identifier(name)} IS {quote(view_column_comment(view, name))}"
+        for name in columns
+    ]
+
+
+def latest_values_sql() -> list[str]:
+    """The latest value per series, area and gender, from the current versions."""
+    return [
+        "CREATE OR REPLACE VIEW latest_values AS "
+        "SELECT o.series_id, s.title AS series_title, s.unit, o.area_id, a.name AS area_name, "
+        "a.kind AS area_kind, o.gender, o.period, o.value, o.ci_low, o.ci_high, o.n, o.status, "
+        "o.survey, o.valid_from "
+        "FROM current_observations AS o "
+        "LEFT JOIN series AS s ON s.series_id = o.series_id "
+        "LEFT JOIN areas AS a ON a.area_id = o.area_id "
+        "WHERE o.value IS NOT NULL "
+        "QUALIFY row_number() OVER "
+        "(PARTITION BY o.series_id, o.area_id, o.gender ORDER BY o.period DESC) = 1",
+        *_view_comment_sql("latest_values", LATEST_VALUES_COLUMNS),
+    ]
+
+
+def revision_log_sql() -> list[str]:
+    """Every closed version joined to the version that replaced it, if any.
+
+    A load closes a changed value at `now` and inserts its successor with valid_from = `now`,
+    so the successor is found by the key and that instant; no successor means a removal, whose
+    run is the run that started at that instant (a closing does not stamp the row's run_id).
+    """
+    key = " AND ".join(f"new.{name} = old.{name}" for name in OBSERVATION_KEY)
+    return [
+        "CREATE OR REPLACE VIEW revision_log AS "
+        "SELECT old.series_id, old.area_id, a.name AS area_name, old.period, old.gender, "
+        "CASE WHEN new.valid_from IS NULL THEN 'removed' ELSE 'revised' END AS change_kind, "
+        "old.value AS old_value, new.value AS new_value, new.value - old.value AS value_change, "
+        "old.status AS old_status, new.status AS new_status, "
+        "old.valid_from AS old_valid_from, old.valid_to AS revised_at, "
+        "coalesce(new.run_id, "
+        "(SELECT min(r.run_id) FROM runs AS r WHERE r.started_at = old.valid_to)) AS run_id "
+        "FROM observations AS old "
+        f"LEFT JOIN observations AS new ON {key} AND new.valid_from = old.valid_to "
+        "LEFT JOIN areas AS a ON a.area_id = old.area_id "
+        "WHERE old.valid_to IS NOT NULL",
+        *_view_comment_sql("revision_log", REVISION_LOG_COLUMNS),
+    ]
+
+
+def status_wide_sql(indicators: Sequence[tuple[str, str, str]] = ()) -> list[str]:
+    """`status_wide` with one column per (indicator_id, title, catalogs) in the given order.
+
+    DuckDB cannot keep a PIVOT whose columns come from the data in a view, so the column list is
+    written into the view; the warehouse rebuilds it from the indicators table before every
+    publish. Conditional aggregates rather than PIVOT keep each column's name exactly the
+    indicator id, quoted.
+    """
+    key = "p.catalog_id, p.area_id, any_value(a.name) AS area_name, p.gender"
+    columns = "".join(
+        f", max(p.status_label) FILTER (WHERE p.indicator_id = {quote(indicator_id)}) "
+        f"AS {identifier(indicator_id)}"
+        for indicator_id, _, _ in indicators
+    )
+    statements = [
+        f"CREATE OR REPLACE VIEW status_wide AS SELECT {key}{columns} "
+        "FROM progress AS p LEFT JOIN areas AS a ON a.area_id = p.area_id "
+        "GROUP BY p.catalog_id, p.area_id, p.gender",
+        *_view_comment_sql("status_wide", STATUS_WIDE_KEY),
+    ]
+    statements += [
+        f"COMMENT ON COLUMN status_wide.{identifier(indicator_id)} IS "
+        f"{quote(f'Status label of indicator {indicator_id}: {title} (catalogs: {catalogs}).')}"
+        for indicator_id, title, catalogs in indicators
+    ]
+    return statements
+
+
+# The indicator columns of status_wide: every indicator id in catalog order, with the title of
+# its first catalog and the list of catalogs that hold it.
+STATUS_WIDE_INDICATORS_SQL = (
+    "SELECT indicator_id, arg_min(title, rowid) AS title, "
+    "string_agg(catalog_id, ', ' ORDER BY rowid) AS catalogs "
+    "FROM indicators GROUP BY indicator_id ORDER BY min(rowid)"
+)
+
+
 def view_sql() -> list[str]:
-    """Views and macros, recreated after every migration so they name the current columns."""
+    """Views and macros, recreated after every migration so they name the current columns.
+
+    status_wide is created here without indicator columns; the warehouse fills them in from
+    the indicators table before every publish (status_wide_sql).
+    """
     observed = ", ".join(OBSERVATIONS_SCHEMA)
     current_columns = [name for name in OBSERVATIONS_SCHEMA if name != "valid_to"]
     statements = [
@@ -399,5 +558,8 @@ def view_sql() -> list[str]:
         f"SELECT {observed} FROM observations "
         "WHERE valid_from <= ts AND (valid_to IS NULL OR valid_to > ts)",
         f"COMMENT ON MACRO TABLE observations_asof IS {quote(ASOF_MACRO_COMMENT)}",
+        *latest_values_sql(),
+        *revision_log_sql(),
+        *status_wide_sql(),
     ]
     return statements

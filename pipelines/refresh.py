@@ -249,7 +249,7 @@ def _recompute_status(
         current_indicators=indicators,
     )
     writer.replace_progress(rows, run_id, now)
-    writer.append_progress_history(changes, run_id)
+    writer.append_progress_history(changes, run_id, now)
     return changes
 
 

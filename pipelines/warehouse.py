@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,8 +41,11 @@ from models.warehouse_schema import (
     PROGRESS_TABLE_SCHEMA,
     RUNS_SCHEMA,
     SCHEMA_VERSION,
+    STATUS_WIDE_INDICATORS_SQL,
     VERSION_TABLE,
+    identifier,
     initial_ddl,
+    status_wide_sql,
     table_columns,
     view_sql,
 )
@@ -101,6 +105,275 @@ def read_schema_version(db_path: Path) -> int | None:
         con.close()
 
 
+# --- ad hoc reading: one guarded query, and tables or views for export ------------------------
+#
+# Working groups type their own SQL. Two independent guards keep it from changing or reaching
+# anything: the statement is classified before it runs (exactly one statement, a query, no
+# file- or network-reading function), and it runs on a connection opened read-only with
+# external access disabled, extensions neither installed nor loaded, Python objects invisible,
+# and the configuration locked so the query cannot undo any of that.
+
+# Statement kinds that only read; EXPLAIN is allowed when what it explains is one of them.
+# DuckDB classifies DESCRIBE, SHOW, SUMMARIZE, FROM-first and VALUES queries as SELECT.
+_QUERY_TYPES = {duckdb.StatementType.SELECT}
+_REFUSED_KINDS: dict[str, str] = {
+    "INSERT": "writes data",
+    "UPDATE": "writes data",
+    "DELETE": "writes data",
+    "MERGE_INTO": "writes data",
+    "CREATE": "changes the schema",
+    "CREATE_FUNC": "changes the schema",
+    "DROP": "changes the schema",
+    "ALTER": "changes the schema",
+    "COPY": "reads or writes files (use `aktuellt export` to write a file)",
+    "COPY_DATABASE": "copies the database",
+    "EXPORT": "writes files (use `aktuellt export`)",
+    "ATTACH": "opens another database",
+    "DETACH": "changes the attached databases",
+    "LOAD": "installs or loads an extension",
+    "EXTENSION": "installs or loads an extension",
+    "SET": "changes a setting",
+    "VARIABLE_SET": "changes a setting",
+    "PRAGMA": "runs a pragma (use the table function instead, e.g. "
+    "SELECT * FROM pragma_table_info('areas'))",
+    "CALL": "calls a procedure",
+    "TRANSACTION": "manages transactions",
+    "VACUUM": "rewrites the file",
+    "ANALYZE": "rewrites statistics",
+    "PREPARE": "prepares statements",
+    "EXECUTE": "executes a prepared statement",
+    "MULTI": "expands into several statements",
+}
+# Table and scalar functions that read files or the network. The locked connection refuses them
+# anyway; naming them first gives a clearer message and a second, independent guard.
+_OUTSIDE_FUNCTIONS = frozenset(
+    {
+        "glob", "sniff_csv", "read_text", "read_blob", "read_csv", "read_csv_auto",
+        "read_json", "read_json_auto", "read_json_objects", "read_json_objects_auto",
+        "read_ndjson", "read_ndjson_auto", "read_ndjson_objects", "read_parquet",
+        "parquet_scan", "parquet_metadata", "parquet_schema", "parquet_file_metadata",
+        "parquet_kv_metadata", "parquet_bloom_probe", "read_xlsx", "sqlite_scan",
+        "sqlite_attach", "postgres_scan", "postgres_attach", "mysql_scan", "delta_scan",
+        "iceberg_scan", "iceberg_metadata", "iceberg_snapshots", "read_duckdb", "query",
+        "query_table", "getenv", "st_read", "load_aws_credentials", "duckdb_secrets",
+    }
+)  # fmt: skip
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?(\s*\([^)]*\))?\s+", re.IGNORECASE)
+_SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "python_enable_replacements": False,
+}
+
+
+class QueryRefused(WarehouseError):
+    """The SQL would do more than read the warehouse; the message says what and why."""
+
+
+class QueryFailed(WarehouseError):
+    """DuckDB could not parse or run the query; the message is DuckDB's own, with its position."""
+
+
+def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:
+    """Run one user-written query on a sandboxed read-only connection and return its result.
+
+    Raises QueryRefused for anything but one reading query, QueryFailed for a syntax or other
+    DuckDB error; the warehouse file is never opened for writing.
+    """
+    statement = _one_query(sql)
+    con = _connect_sandboxed(db_path)
+    try:
+        _refuse_outside_functions(con, statement)
+        return con.sql(statement).pl()
+    except duckdb.PermissionException as error:
+        raise QueryRefused(
+            f"refused: the query reaches outside the warehouse ({_first_line(error)})"
+        ) from error
+    except duckdb.Error as error:
+        raise QueryFailed(_duckdb_message(error)) from error
+    finally:
+        con.close()
+
+
+def relations(db_path: Path) -> dict[str, str]:
+    """The warehouse's tables and views by name: {'areas': 'table', 'latest_values': 'view'}."""
+    found = read_query(
+        db_path,
+        "SELECT table_name AS name, 'table' AS kind FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "UNION ALL SELECT view_name, 'view' FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "AND NOT internal ORDER BY name",
+    )
+    return dict(zip(found["name"].to_list(), found["kind"].to_list(), strict=True))
+
+
+# Columns that the export filters read, in order of preference for a table or view.
+AREA_COLUMNS = ("area_id",)
+CATALOG_COLUMNS = ("catalog_id",)
+PERIOD_COLUMNS = ("period", "latest_year")
+
+
+def export_frame(
+    db_path: Path,
+    name: str,
+    *,
+    area_ids: Sequence[str] = (),
+    catalog_id: str | None = None,
+    period_from: int | None = None,
+    period_to: int | None = None,
+) -> pl.DataFrame:
+    """All rows of a table or view, optionally filtered on area, catalog and period.
+
+    The name must be one of relations(); it is then quoted, never pasted in as SQL. A filter on
+    a column the table lacks is an error, not silently ignored.
+    """
+    known = relations(db_path)
+    if name not in known:
+        raise WarehouseError(
+            f"no table or view named {name!r}; choose one of {', '.join(sorted(known))}"
+        )
+    columns = read_query(
+        db_path,
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [name],
+    )["column_name"].to_list()
+    conditions: list[str] = []
+    params: list[Any] = []
+    if area_ids:
+        column = _filter_column(name, columns, AREA_COLUMNS, "--area")
+        conditions.append(f"{identifier(column)} IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(area_ids))
+    if catalog_id is not None:
+        column = _filter_column(name, columns, CATALOG_COLUMNS, "--catalog")
+        conditions.append(f"{identifier(column)} = ?")
+        params.append(catalog_id)
+    if period_from is not None or period_to is not None:
+        column = _filter_column(name, columns, PERIOD_COLUMNS, "--period-from/--period-to")
+        if period_from is not None:
+            conditions.append(f"{identifier(column)} >= ?")
+            params.append(period_from)
+        if period_to is not None:
+            conditions.append(f"{identifier(column)} <= ?")
+            params.append(period_to)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    # A stable order makes two exports of the same state byte-identical.
+    return read_query(db_path, f"SELECT * FROM {identifier(name)}{where} ORDER BY ALL", params)
+
+
+def describe_relations(db_path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The warehouse's own documentation: (tables and views, their columns, table macros).
+
+    Tables and views: name, kind, comment. Columns: table_name, column_name, data_type,
+    comment, in column order. Macros: name, parameters, comment.
+    """
+    objects = read_query(
+        db_path,
+        "SELECT table_name AS name, 'table' AS kind, comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "UNION ALL SELECT view_name, 'view', comment FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "AND NOT internal",
+    )
+    columns = read_query(
+        db_path,
+        "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal "
+        "ORDER BY table_name, column_index",
+    )
+    macros = read_query(
+        db_path,
+        "SELECT function_name AS name, parameters, comment FROM duckdb_functions() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND function_type = 'table_macro' AND NOT internal ORDER BY name",
+    )
+    return objects, columns, macros
+
+
+def _one_query(sql: str) -> str:
+    """The text of the only statement in `sql`, when it is a reading query; else refuse."""
+    statements = _parse(sql)
+    if not statements:
+        raise QueryRefused("refused: no SQL statement given")
+    if len(statements) > 1:
+        raise QueryRefused(f"refused: one statement at a time, got {len(statements)}")
+    statement = statements[0]
+    kind = statement.type.name
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN_PREFIX.sub("", statement.query, count=1)
+        explained = _parse(inner) if inner != statement.query else []
+        if len(explained) != 1 or explained[0].type not in _QUERY_TYPES:
+            raise QueryRefused("refused: EXPLAIN only of a SELECT query")
+        return statement.query
+    if statement.type not in _QUERY_TYPES:
+        reason = _REFUSED_KINDS.get(kind, "is not a query")
+        raise QueryRefused(
+            f"refused: {kind} {reason}; only queries run here "
+            "(SELECT, WITH … SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN)"
+        )
+    return statement.query
+
+
+def _parse(sql: str) -> list[Any]:
+    try:
+        return list(duckdb.extract_statements(sql))
+    except duckdb.Error as error:
+        raise QueryFailed(_duckdb_message(error)) from error
+
+
+def _refuse_outside_functions(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Refuse a query that names a file- or network-reading function or a file as a table."""
+    inner = _EXPLAIN_PREFIX.sub("", statement, count=1)
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [inner]).fetchall()[0][0])
+    if tree.get("error"):
+        # Only SELECTs serialize; the statement was classified as one, so this is unexpected.
+        raise QueryRefused(f"refused: cannot inspect the query ({tree.get('error_message')})")
+    for node in _nodes(tree):
+        if node.get("class") == "FUNCTION" and node.get("function_name") in _OUTSIDE_FUNCTIONS:
+            raise QueryRefused(
+                f"refused: {node['function_name']}() reads files, other databases or SQL text; "
+                "only the warehouse's own tables and views can be queried"
+            )
+        if node.get("type") == "BASE_TABLE" and any(
+            mark in str(node.get("table_name", "")) for mark in ("/", "\\", ".", ":")
+        ):
+            raise QueryRefused(
+                f"refused: {node['table_name']!r} looks like a file; only the warehouse's own "
+                "tables and views can be queried"
+            )
+
+
+def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _nodes(item)
+
+
+def _filter_column(name: str, columns: Sequence[str], wanted: Sequence[str], option: str) -> str:
+    for column in wanted:
+        if column in columns:
+            return column
+    raise WarehouseError(
+        f"{option} cannot filter {name}: it has no {' or '.join(wanted)} column "
+        f"(its columns: {', '.join(columns)})"
+    )
+
+
+def _duckdb_message(error: BaseException) -> str:
+    """DuckDB's message with its LINE/caret block, without blank lines."""
+    return "\n".join(line for line in str(error).strip().splitlines() if line.strip())
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0]
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 
@@ -135,6 +408,7 @@ def open_for_refresh(db_path: Path) -> Iterator[WarehouseWriter]:
             writer = WarehouseWriter(con)
             yield writer
             writer.close()
+            _rebuild_status_wide(con)
             _reach("loaded")
             con.execute("CHECKPOINT")
             con.close()
@@ -498,6 +772,13 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _execute_all(con, view_sql())
 
 
+def _rebuild_status_wide(con: duckdb.DuckDBPyConnection) -> None:
+    """Give status_wide one column per indicator the file now holds (see status_wide_sql)."""
+    indicators = con.execute(STATUS_WIDE_INDICATORS_SQL).fetchall()
+    with _transaction(con):
+        _execute_all(con, status_wide_sql([(str(i), str(t), str(c)) for i, t, c in indicators]))
+
+
 def _execute_all(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
     for statement in statements:
         con.execute(statement)
@@ -520,6 +801,20 @@ def _connect_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnecti
     if not Path(db_path).exists():
         raise WarehouseError(f"no warehouse at {db_path}: run `aktuellt refresh` first")
     return _connect(Path(db_path), read_only=read_only)
+
+
+def _connect_sandboxed(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for user SQL: no files, no network, no extensions, locked."""
+    if not Path(db_path).exists():
+        raise WarehouseError(f"no warehouse at {db_path}: run `aktuellt refresh` first")
+    try:
+        con = duckdb.connect(str(db_path), read_only=True, config=_SANDBOX_CONFIG)
+    except duckdb.Error as error:
+        raise WarehouseError(f"cannot open the warehouse {db_path}: {error}") from error
+    con.execute("SET TimeZone = 'UTC'")
+    # Last: from here on no statement can change a setting, external access included.
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None) -> pl.DataFrame:
