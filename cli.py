@@ -75,7 +75,7 @@ def catalog_list() -> None:
     Example: aktuellt catalog list
     """
     table = Table("catalog", "title", "indicators", "baseline → target")
-    for path in catalog_paths():
+    for path in catalog_paths(settings_from().catalog_dirs):
         try:
             catalog = load_catalog(path, load_areas())
         except CatalogError as error:
@@ -96,7 +96,8 @@ def catalog_show(
     """
     path = Path(catalog_id) if catalog_id.endswith(".toml") else None
     try:
-        catalog = load_catalog(path or find_catalog_path(catalog_id), load_areas())
+        found = path or find_catalog_path(catalog_id, settings_from().catalog_dirs)
+        catalog = load_catalog(found, load_areas())
     except (CatalogError, FileNotFoundError) as error:
         fail(str(error))
     out.print(f"{catalog.catalog_id}: {catalog.title}")
@@ -137,7 +138,7 @@ def catalog_check(
     Example: aktuellt catalog check models/catalogs/np2022.toml my_catalog.toml
     """
     areas = load_areas()
-    paths = files or catalog_paths()
+    paths = files or catalog_paths(settings_from().catalog_dirs)
     problems = [problem for path in paths for problem in check_catalog(path, areas)]
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -363,7 +364,10 @@ def _report_inputs(settings: Settings, catalog: str | None) -> Any:
 
     try:
         return load_report_inputs(
-            settings.db_path, settings.county_id, catalog or settings.catalogs[0]
+            settings.db_path,
+            settings.county_id,
+            catalog or settings.catalogs[0],
+            settings.catalog_dirs,
         )
     except (WarehouseError, ValueError, FileNotFoundError) as error:
         fail(str(error))

@@ -47,6 +47,7 @@ class Settings:
     kolada_url: str
     county_id: str
     catalogs: tuple[str, ...] = DEFAULT_CATALOGS
+    catalog_dirs: tuple[Path, ...] = ()  # analysts' own catalog folders, searched first
     method: MethodSettings = field(default_factory=MethodSettings)
 
     @property
@@ -62,7 +63,7 @@ class Settings:
         return self.data_dir / "logs"
 
 
-_FILE_KEYS = {"data_dir", "db", "kolada_url", "county", "catalogs", "method"}
+_FILE_KEYS = {"data_dir", "db", "kolada_url", "county", "catalogs", "catalog_dirs", "method"}
 
 
 def load_settings(
@@ -113,6 +114,7 @@ def load_settings(
         kolada_url=str(merged.get("kolada_url", DEFAULT_KOLADA_URL)).rstrip("/"),
         county_id=county_id,
         catalogs=tuple(catalogs),
+        catalog_dirs=tuple(_resolve(Path(d), cwd) for d in merged.get("catalog_dirs", ())),
         method=_method_settings(from_file.get("method", {}), options.get("method")),
     )
 

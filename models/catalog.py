@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -159,16 +159,26 @@ class Catalog:
         raise KeyError(f"{self.catalog_id}: no indicator {indicator_id!r}")
 
 
-def catalog_paths(directory: Path = CATALOG_DIR) -> list[Path]:
-    return sorted(directory.glob("*.toml"))
+def catalog_paths(extra_dirs: Sequence[Path] = ()) -> list[Path]:
+    """Every catalog file: the analysts' own folders first, then the shipped catalogs.
+
+    A catalog in an analyst folder replaces a shipped one with the same file name.
+    """
+    found: dict[str, Path] = {}
+    for directory in (*extra_dirs, CATALOG_DIR):
+        for path in sorted(directory.glob("*.toml")):
+            found.setdefault(path.stem, path)
+    return sorted(found.values(), key=lambda path: path.stem)
 
 
-def find_catalog_path(catalog_id: str, directory: Path = CATALOG_DIR) -> Path:
-    path = directory / f"{catalog_id}.toml"
-    if not path.exists():
-        known = ", ".join(p.stem for p in catalog_paths(directory))
-        raise FileNotFoundError(f"no catalog {catalog_id!r} in {directory}; known: {known}")
-    return path
+def find_catalog_path(catalog_id: str, extra_dirs: Sequence[Path] = ()) -> Path:
+    for directory in (*extra_dirs, CATALOG_DIR):
+        path = directory / f"{catalog_id}.toml"
+        if path.exists():
+            return path
+    known = ", ".join(p.stem for p in catalog_paths(extra_dirs))
+    folders = ", ".join(str(d) for d in (*extra_dirs, CATALOG_DIR))
+    raise FileNotFoundError(f"no catalog {catalog_id!r} in {folders}; known: {known}")
 
 
 def load_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> Catalog:
@@ -180,9 +190,11 @@ def load_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> Catalog
 
 
 def load_catalogs(
-    catalog_ids: Iterable[str], areas: Mapping[str, Area] | None = None
+    catalog_ids: Iterable[str],
+    areas: Mapping[str, Area] | None = None,
+    extra_dirs: Sequence[Path] = (),
 ) -> list[Catalog]:
-    return [load_catalog(find_catalog_path(cid), areas) for cid in catalog_ids]
+    return [load_catalog(find_catalog_path(cid, extra_dirs), areas) for cid in catalog_ids]
 
 
 def check_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> list[Problem]:

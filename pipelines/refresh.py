@@ -8,7 +8,6 @@ and its check results so `aktuellt runs` can say what happened.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -81,7 +80,7 @@ def run_refresh(
     step = step or (lambda message: log.info(message))
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     county = county_areas(settings.county_id)
-    catalogs = load_catalogs(settings.catalogs, load_areas())
+    catalogs = load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
     indicators = indicators_frame(catalogs)
     kpis = kolada_kpis(indicators)
     kind = "snapshot" if snapshot else ("full" if full else "incremental")
@@ -130,11 +129,7 @@ def run_refresh(
                 raise NothingNew
             step("recomputing status")
             writer.upsert_series(series)
-            writer.replace_areas(_areas_frame())
-            writer.replace_indicators(indicators)
-            result.status_changes = _recompute_status(
-                writer, settings, indicators, county, run_id, now, report_year
-            )
+            result.status_changes = recompute_status(writer, settings, run_id, now, report_year)
             writer.record_check_results(report.results)
             writer.record_run(_run_record(result, now, settings, outcome=OUTCOME_SUCCESS))
             step("publishing")
@@ -218,34 +213,37 @@ def _tag_surveys(values: pl.DataFrame) -> pl.DataFrame:
     return tag_survey_points(values)
 
 
-def _recompute_status(
-    writer: Any,
-    settings: Settings,
-    indicators: pl.DataFrame,
-    county: County,
-    run_id: str,
-    now: dt.datetime,
-    report_year: int | None,
+def recompute_status(
+    writer: Any, settings: Settings, run_id: str, now: dt.datetime, report_year: int | None = None
 ) -> pl.DataFrame:
-    current = writer.current_observations()
+    """Recompute every status row from the current values and record the rows that changed.
+
+    Also stores the catalogs and areas the rows were computed from. The previous catalogs are
+    read before they are replaced, so a changed target is recognised as the cause.
+    """
+    county = county_areas(settings.county_id)
+    catalogs = load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
+    indicators = indicators_frame(catalogs)
+    last = writer.last_successful_run()
+    previous_indicators = writer.query("SELECT * FROM indicators") if last else None
+    previous = writer.previous_progress()
+    writer.replace_areas(_areas_frame())
+    writer.replace_indicators(indicators)
     rows = progress.compute_progress(
         indicators,
-        current,
+        writer.current_observations(),
         _areas_frame(),
         county.county_id,
         settings.method,
         report_year or now.year,
         series=writer.query("SELECT * FROM series"),
     )
-    previous = writer.previous_progress()
-    last = writer.last_successful_run()
-    previous_settings = last["method_settings"] if last else None
     changes = progress.status_changes(
         previous,
         rows,
-        previous_settings,
+        last["method_settings"] if last else None,
         settings.method.as_dict(),
-        previous_indicators=writer.query("SELECT * FROM indicators") if last else None,
+        previous_indicators=previous_indicators,
         current_indicators=indicators,
     )
     writer.replace_progress(rows, run_id, now)
@@ -298,7 +296,7 @@ def _run_record(
         "removed": counts.removed if counts else 0,
         "unchanged": counts.unchanged if counts else 0,
         "error": result.message if outcome != OUTCOME_SUCCESS else None,
-        "method_settings": json.dumps(settings.method.as_dict()),
+        "method_settings": settings.method.as_dict(),
     }
 
 

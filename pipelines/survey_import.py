@@ -20,6 +20,7 @@ import polars as pl
 from config import Settings
 from models.areas import Area, load_areas
 from models.schema import OBSERVATION_SCHEMA, conform
+from models.warehouse_schema import OUTCOME_SUCCESS
 from sources.jsonstat import read_jsonstat
 from sources.px import read_px
 from sources.survey import (
@@ -35,7 +36,7 @@ RUN_KIND = "survey_import"
 TABLE_SUFFIXES = (".csv", ".txt", *EXCEL_SUFFIXES)
 CUBE_SUFFIXES = (".json", ".px")
 
-Store = Callable[[Path, pl.DataFrame, str, dt.datetime, dict[str, Any]], dict[str, int]]
+Store = Callable[[Settings, pl.DataFrame, str, dt.datetime, dict[str, Any]], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,12 @@ def import_survey_files(
         "run_id": run_id,
         "kind": RUN_KIND,
         "started_at": now,
-        "outcome": "ok",
+        "outcome": OUTCOME_SUCCESS,
+        "method_settings": settings.method.as_dict(),
         "values_received": batch.height,
         "requests": 0,
     }
-    counts = (store or store_observations)(settings.db_path, batch, run_id, now, run)
+    counts = (store or store_observations)(settings, batch, run_id, now, run)
     return ImportResult(run_id, tuple(summaries), series_ids, counts)
 
 
@@ -201,13 +203,18 @@ def find_cross_file_duplicates(
 
 
 def store_observations(
-    db_path: Path, batch: pl.DataFrame, run_id: str, now: dt.datetime, run: dict[str, Any]
+    settings: Settings, batch: pl.DataFrame, run_id: str, now: dt.datetime, run: dict[str, Any]
 ) -> dict[str, int]:
-    """Load the batch into the warehouse history in one refresh, and record the run."""
+    """Load the batch into the warehouse history, recompute the status rows, record the run.
+
+    All in one atomic publish: readers see the survey values and the statuses built on them
+    together, or neither.
+    """
+    from pipelines.refresh import recompute_status
     from pipelines.warehouse import open_for_refresh  # DuckDB only when storing
 
     series_ids = sorted(batch["series_id"].unique().to_list())
-    with open_for_refresh(db_path) as writer:
+    with open_for_refresh(settings.db_path) as writer:
         counts = writer.load_observations(
             conform(batch, OBSERVATION_SCHEMA),
             run_id,
@@ -221,5 +228,6 @@ def store_observations(
             "removed": counts.removed,
             "unchanged": counts.unchanged,
         }
+        recompute_status(writer, settings, run_id, now)
         writer.record_run({**run, **result, "finished_at": dt.datetime.now(dt.UTC)})
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,9 @@ class ReportInputs:
     data_date: dt.date  # when the values were last fetched: the data vintage
 
 
-def load_report_inputs(db_path: Path, county_id: str, catalog_id: str) -> ReportInputs:
+def load_report_inputs(
+    db_path: Path, county_id: str, catalog_id: str, catalog_dirs: Sequence[Path] = ()
+) -> ReportInputs:
     """Everything a report or chart shows comes from these warehouse rows and nothing else."""
     county = county_areas(county_id)
     indicators = read_query(db_path, "SELECT * FROM indicators WHERE catalog_id = ?", [catalog_id])
@@ -49,7 +52,7 @@ def load_report_inputs(db_path: Path, county_id: str, catalog_id: str) -> Report
         "SELECT max(finished_at) AS finished_at FROM runs WHERE outcome IN (?, 'no_change')",
         [OUTCOME_SUCCESS],
     )["finished_at"][0]
-    title = load_catalog(find_catalog_path(catalog_id)).title
+    title = load_catalog(find_catalog_path(catalog_id, catalog_dirs)).title
     return ReportInputs(
         progress=conform(progress, PROGRESS_SCHEMA),
         observations=conform(observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA),

@@ -225,3 +225,22 @@ def test_show_command_lists_indicators() -> None:
     result = runner.invoke(app, ["catalog", "show", "np2022"])
     assert result.exit_code == 0
     assert "behoriga_yrkesprogram" in result.stdout
+
+
+def test_an_analyst_folder_adds_catalogs_and_overrides_a_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "np2026.toml").write_text(
+        BAD_CATALOG.split("[[indicator]]")[0]
+        .replace('colour = "blue"', "")
+        .replace('id = "bad"', 'id = "np2026"')
+        + '[[indicator]]\nid = "x"\ntitle = "X"\ngoal_area = "X"\nseries = "kolada:N15428"\n'
+        'unit = "percent"\ndirection = "higher"\ntarget = { kind = "direction" }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "np2022.toml").write_text(
+        (catalog_paths()[1]).read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    paths = catalog_paths([tmp_path])
+    assert [p.stem for p in paths] == ["np2020", "np2022", "np2023", "np2026"]
+    assert paths[1].parent == tmp_path
+    (catalog,) = load_catalogs(["np2026"], load_areas(), [tmp_path])
+    assert catalog.indicator("x").target.kind == "direction"

@@ -63,3 +63,12 @@ def test_unknown_setting_in_file_is_named(tmp_path: Path) -> None:
 def test_malformed_county_code_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="region code"):
         load_settings({"county": "17"}, env={}, cwd=tmp_path)
+
+
+def test_analyst_catalog_folders_are_resolved_against_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    write_config(tmp_path, 'catalogs = ["lokal"]\ncatalog_dirs = ["mina_kataloger"]\n')
+    settings = load_settings(env={}, cwd=tmp_path)
+    assert settings.catalogs == ("lokal",)
+    assert settings.catalog_dirs == (tmp_path / "mina_kataloger",)

@@ -103,7 +103,7 @@ def test_import_archives_byte_for_byte_and_stores_the_waves(tmp_path):
     assert karlstad["value"].to_list() == [74.2]
     assert karlstad["survey"].to_list() == ["livohalsa"]
     runs = read_query(settings.db_path, "SELECT kind, outcome, inserted FROM runs")
-    assert runs.rows() == [("survey_import", "ok", 32)]
+    assert runs.rows() == [("survey_import", "success", 32)]
 
 
 def test_one_bad_file_stores_nothing_from_any_file_but_both_are_archived(tmp_path):
