@@ -21,7 +21,7 @@ from pipelines.refresh import (
     run_refresh,
 )
 from pipelines.warehouse import open_for_refresh, read_query
-from sources.http import make_session
+from sources.http import PoliteSession, make_session
 from tests.kolada_server import KoladaServer
 
 from .conftest import PROJECT_ROOT
@@ -30,7 +30,7 @@ SAMPLE = PROJECT_ROOT / "data" / "sample"
 pytestmark = pytest.mark.slow
 
 
-def quick_session():  # type: ignore[no-untyped-def]
+def quick_session() -> PoliteSession:
     return make_session(total_retries=2, backoff_factor=0.01, timeout=5)
 
 

@@ -1,0 +1,572 @@
+"""The report charts, one function each: pure functions of frames returning Altair charts.
+
+Text inside a spec (titles, area names, labels) is data, never HTML: escaping belongs to the
+pages that embed the rendered SVG (vl-convert escapes SVG text itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from models.status import STATUS_BY_CODE, STATUSES
+from reports.series import with_segments
+from reports.text import (
+    format_value,
+    is_number,
+    status_text,
+    target_text,
+    unit_label,
+    window_note,
+)
+from reports.theme import (
+    AREA_COLOUR,
+    COUNTY_COLOUR,
+    MUTED_TEXT,
+    NEUTRAL_BAR,
+    RIKET_COLOUR,
+    TARGET_COLOUR,
+    use_theme,
+)
+
+TARGET_PATH_LABEL = "Målbana"
+STATUS_LABELS = [status_text(style.code) for style in STATUSES]
+STATUS_COLOURS = [style.colour for style in STATUSES]
+# Symbols in white where the status colour is dark, in black elsewhere (contrast ≥ 4.5:1).
+DARK_STATUSES = ("improving",)
+
+
+def trend_chart(
+    points: pl.DataFrame,
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any] | None,
+    *,
+    series_names: Mapping[str, str],
+    footer: Sequence[str] = (),
+    subtitle_first: Sequence[str] = (),
+    subtitle_extra: Sequence[str] = (),
+    width: int = 660,
+    height: int = 240,
+) -> alt.TopLevelMixin:
+    """The area, the county and Riket over time against the target.
+
+    points: role (area, county, riket), period, value, ci_low, ci_high. series_names: the display
+    name of each role. Marks the baseline, the target at the target year and the dashed target
+    path; labels the latest value; draws the area's interval as a band where known; breaks lines
+    at missing years.
+    """
+    use_theme()
+    status = status or {}
+    unit = str(indicator.get("unit"))
+    roles = [role for role in ("area", "county", "riket") if role in series_names]
+    names = [series_names[role] for role in roles]
+    colours = {"area": AREA_COLOUR, "county": COUNTY_COLOUR, "riket": RIKET_COLOUR}
+    dashes = {"area": [1, 0], "county": [5, 3], "riket": [2, 2]}
+    shapes = {"area": "circle", "county": "square", "riket": "triangle-up"}
+
+    observed = with_segments(
+        points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles)), by=("role",)
+    ).with_columns(
+        series=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
+        line_key=pl.col("role") + "-" + pl.col("segment").cast(pl.String),
+        label=pl.col("value").map_elements(
+            lambda value: format_value(value, unit), return_dtype=pl.String
+        ),
+    )
+
+    baseline_year, baseline_value = status.get("baseline_year"), status.get("baseline_value")
+    target_year, target_value = status.get("target_year"), status.get("target_value")
+    latest_year, latest_value = status.get("latest_year"), status.get("latest_value")
+    target_year = target_year or indicator.get("target_year")
+    periods = observed["period"].to_list()
+    x_values = [*periods, *(y for y in (baseline_year, target_year) if y)]
+    x_min, x_max = (min(x_values), max(x_values)) if x_values else (2010, 2025)
+
+    path_rows: list[dict[str, Any]] = []
+    if is_number(baseline_value) and is_number(target_value) and baseline_year and target_year:
+        path_rows = [
+            {"period": baseline_year, "value": baseline_value},
+            {"period": target_year, "value": target_value},
+        ]
+        if x_max > target_year:
+            path_rows.append({"period": x_max, "value": target_value})
+    lines = pl.concat(
+        [
+            observed.select("period", "value", "series", "line_key"),
+            pl.DataFrame(
+                path_rows,
+                schema={"period": pl.Int32, "value": pl.Float64},
+            ).with_columns(series=pl.lit(TARGET_PATH_LABEL), line_key=pl.lit("target")),
+        ],
+        how="vertical_relaxed",
+    )
+    line_domain = [*names, TARGET_PATH_LABEL] if path_rows else names
+    line_colours = [colours[role] for role in roles] + ([TARGET_COLOUR] if path_rows else [])
+    line_dashes = [dashes[role] for role in roles] + ([[6, 4]] if path_rows else [])
+
+    x = alt.X(
+        "period:Q",
+        title=None,
+        scale=alt.Scale(domain=[x_min - 0.3, x_max + 0.8], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1, grid=False),
+    )
+    y_title = unit_label(unit)
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
+    legend = alt.Legend(title=None, symbolStrokeWidth=2, symbolSize=200, orient="top")
+
+    layers: list[alt.Chart] = []
+    band = observed.filter(
+        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
+    )
+    if band.height:
+        layers.append(
+            alt.Chart(band, description="Konfidensintervall 95 %")
+            .mark_area(opacity=0.15, color=AREA_COLOUR)
+            .encode(
+                x=x, y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"), detail=alt.Detail("line_key:N")
+            )
+        )
+    layers.append(
+        alt.Chart(lines)
+        .mark_line(strokeWidth=2.2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=line_domain, range=line_colours),
+                legend=legend,
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=line_domain, range=line_dashes), legend=legend
+            ),
+            detail=alt.Detail("line_key:N"),
+        )
+    )
+    layers.append(
+        alt.Chart(observed)
+        .mark_point(filled=True, size=45, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
+            ),
+            shape=alt.Shape(
+                "series:N",
+                scale=alt.Scale(domain=names, range=[shapes[role] for role in roles]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Område"),
+                alt.Tooltip("period:Q", title="År"),
+                alt.Tooltip("label:N", title="Värde"),
+            ],
+        )
+    )
+    marks: list[dict[str, Any]] = []
+    if is_number(baseline_value) and baseline_year:
+        marks.append(
+            {
+                "period": baseline_year,
+                "value": baseline_value,
+                "kind": "baseline",
+                "label": f"Basår {baseline_year}",
+            }
+        )
+    if path_rows:
+        marks.append(
+            {
+                "period": target_year,
+                "value": target_value,
+                "kind": "target",
+                "label": f"Mål {target_year}: {format_value(target_value, unit)}",
+            }
+        )
+    if marks:
+        mark_frame = pl.DataFrame(marks)
+        layers.append(
+            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
+            .mark_point(size=190, strokeWidth=2, color=AREA_COLOUR, filled=False)
+            .encode(x=x, y=y)
+        )
+        layers.append(
+            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
+            .mark_text(dy=-14, fontSize=11, color=MUTED_TEXT)
+            .encode(x=x, y=y, text=alt.Text("label:N"))
+        )
+        if path_rows:
+            layers.append(
+                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
+                .mark_point(
+                    shape="diamond",
+                    size=150,
+                    filled=True,
+                    color=TARGET_COLOUR,
+                    stroke="#1a1a1a",
+                    strokeWidth=0.8,
+                )
+                .encode(x=x, y=y)
+            )
+            layers.append(
+                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
+                .mark_text(dy=16, fontSize=11, color="#7a2e5c", fontWeight="bold")
+                .encode(x=x, y=y, text=alt.Text("label:N"))
+            )
+    if is_number(latest_value) and latest_year:
+        latest = pl.DataFrame(
+            {
+                "period": [latest_year],
+                "value": [latest_value],
+                "label": [format_value(latest_value, unit)],
+            }
+        )
+        layers.append(
+            alt.Chart(latest)
+            .mark_text(align="left", dx=8, dy=-8, fontSize=12, fontWeight="bold", color=AREA_COLOUR)
+            .encode(x=x, y=y, text=alt.Text("label:N"))
+        )
+
+    subtitle = [
+        line
+        for line in (
+            *subtitle_first,
+            window_note(indicator.get("window_years")),
+            target_text(indicator, status),
+            *subtitle_extra,
+        )
+        if line
+    ]
+    plot = alt.layer(*layers).properties(width=width, height=height)
+    description = trend_alt_text(indicator, status, series_names)
+    return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
+
+
+def status_heatmap_chart(
+    cells: pl.DataFrame,
+    *,
+    title: str = "Status per kommun och indikator",
+    footer: Sequence[str] = (),
+) -> alt.TopLevelMixin:
+    """Areas × indicators, each cell its status by colour and symbol.
+
+    cells: area (name), indicator (display title), status (code); row and column order as given.
+    """
+    use_theme()
+    frame = cells.with_columns(
+        status_label=pl.col("status").map_elements(status_text, return_dtype=pl.String),
+        symbol=pl.col("status").replace_strict(
+            {s.code: s.symbol for s in STATUSES}, default="–", return_dtype=pl.String
+        ),
+        dark=pl.col("status").is_in(DARK_STATUSES),
+    )
+    areas = list(dict.fromkeys(frame["area"].to_list()))
+    indicators = list(dict.fromkeys(frame["indicator"].to_list()))
+    cell = 26
+    x = alt.X(
+        "indicator:N",
+        sort=indicators,
+        title=None,
+        axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=260, labelFontSize=10),
+    )
+    y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=200))
+    base = alt.Chart(frame).encode(x=x, y=y)
+    rects = base.mark_rect(stroke="#bfbfbf", strokeWidth=0.6).encode(
+        color=alt.Color(
+            "status_label:N",
+            scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
+            legend=alt.Legend(
+                title=None,
+                columns=2,
+                direction="vertical",
+                symbolType="square",
+                symbolStrokeColor="#8c8c8c",
+                symbolStrokeWidth=1,
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("area:N", title="Område"),
+            alt.Tooltip("indicator:N", title="Indikator"),
+            alt.Tooltip("status_label:N", title="Status"),
+        ],
+    )
+    symbols = base.mark_text(fontSize=13).encode(
+        text=alt.Text("symbol:N"),
+        color=_ink_condition("dark", "#ffffff", "#1a1a1a"),
+    )
+    plot = alt.layer(rects, symbols).properties(
+        width=cell * max(len(indicators), 1), height=cell * max(len(areas), 1)
+    )
+    description = heatmap_alt_text(frame)
+    return _titled(plot, title, [], footer, description, cell * max(len(indicators), 1))
+
+
+def ranking_chart(
+    values: pl.DataFrame,
+    indicator: Mapping[str, Any],
+    *,
+    references: Mapping[str, float | None],
+    year: int | None,
+    highlight: str | None = None,
+    footer: Sequence[str] = (),
+    width: int = 460,
+) -> alt.TopLevelMixin:
+    """Latest value per municipality, best first, with the county and Riket as reference lines.
+
+    values: name, value, rank (1 = best). One neutral colour: rank is never coloured like a
+    status. references: label → value, e.g. {"Värmlands län": 80.1, "Riket": 82.0}.
+    """
+    use_theme()
+    unit = str(indicator.get("unit"))
+    frame = (
+        values.filter(pl.col("value").is_not_null())
+        .sort("rank", "name", nulls_last=True)
+        .with_columns(
+            row_label=pl.when(pl.col("rank").is_not_null())
+            .then(pl.col("rank").cast(pl.String) + ". " + pl.col("name"))
+            .otherwise(pl.col("name")),
+            label=pl.col("value").map_elements(
+                lambda value: format_value(value, unit), return_dtype=pl.String
+            ),
+            selected=pl.col("name") == (highlight or ""),
+        )
+    )
+    order = frame["row_label"].to_list()
+    x = alt.X("value:Q", title=unit_label(unit), scale=alt.Scale(zero=False, nice=True))
+    y = alt.Y(
+        "row_label:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelLimit=200, grid=True, gridDash=[1, 2]),
+    )
+    base = alt.Chart(frame).encode(x=x, y=y)
+    layers: list[Any] = [
+        base.mark_point(filled=True, size=90, opacity=1).encode(
+            color=_ink_condition("selected", AREA_COLOUR, NEUTRAL_BAR),
+            tooltip=[alt.Tooltip("name:N", title="Område"), alt.Tooltip("label:N", title="Värde")],
+        ),
+        # Values in a column right of the plot, clear of the points and the reference lines.
+        base.mark_text(align="left", fontSize=11).encode(
+            x=alt.XValue(width + 8), text=alt.Text("label:N")
+        ),
+    ]
+    reference_rows = [
+        {"reference": name, "value": value, "label": f"{name}: {format_value(value, unit)}"}
+        for name, value in references.items()
+        if is_number(value)
+    ]
+    if reference_rows:
+        ref = pl.DataFrame(reference_rows)
+        dash = alt.StrokeDash(
+            "reference:N",
+            scale=alt.Scale(
+                domain=[r["reference"] for r in reference_rows],
+                range=[[5, 3], [2, 2], [8, 2]][: len(reference_rows)],
+            ),
+            legend=None,
+        )
+        layers.append(
+            alt.Chart(ref)
+            .mark_rule(color="#1a1a1a", strokeWidth=1.4)
+            .encode(x=alt.X("value:Q"), strokeDash=dash)
+        )
+        for position, row in enumerate(reference_rows):
+            # Stacked above the plot, one line each, so close values never overprint.
+            layers.append(
+                alt.Chart(pl.DataFrame([row]))
+                .mark_text(
+                    align="left",
+                    dx=4,
+                    dy=-6 - 13 * position,
+                    fontSize=10,
+                    color="#1a1a1a",
+                    baseline="bottom",
+                )
+                .encode(x=alt.X("value:Q"), y=alt.YValue(0), text=alt.Text("label:N"))
+            )
+    height = 18 * max(frame.height, 1)
+    plot = alt.layer(*layers).properties(width=width, height=height)
+    subtitle = [
+        line
+        for line in (
+            f"Senaste värde{f' ({year})' if year else ''} per kommun, bäst först",
+            window_note(indicator.get("window_years")),
+            "Rangordningen är ingen bedömning av måluppfyllelse",
+        )
+        if line
+    ]
+    description = ranking_alt_text(frame, indicator, reference_rows, year)
+    return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
+
+
+def status_count_chart(
+    counts: pl.DataFrame,
+    *,
+    title: str = "Antal indikatorer per status",
+    footer: Sequence[str] = (),
+    width: int = 460,
+) -> alt.TopLevelMixin:
+    """How many indicators are in each status, per area, as stacked bars with symbols.
+
+    counts: area (name), status (code), count; area order as given.
+    """
+    use_theme()
+    order = {style.code: position for position, style in enumerate(STATUSES)}
+    frame = (
+        counts.filter(pl.col("count") > 0)
+        .with_columns(order=pl.col("status").replace_strict(order, return_dtype=pl.Int32))
+        .sort("order")
+        .with_columns(end=pl.col("count").cum_sum().over("area"))
+        .with_columns(
+            start=pl.col("end") - pl.col("count"),
+            status_label=pl.col("status").map_elements(status_text, return_dtype=pl.String),
+            mark=pl.col("status").replace_strict(
+                {s.code: s.symbol for s in STATUSES}, return_dtype=pl.String
+            )
+            + " "
+            + pl.col("count").cast(pl.String),
+            dark=pl.col("status").is_in(DARK_STATUSES),
+        )
+        .with_columns(middle=(pl.col("start") + pl.col("end")) / 2)
+    )
+    areas = list(dict.fromkeys(counts["area"].to_list()))
+    y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=200))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(stroke="#8c8c8c", strokeWidth=0.6, height=16)
+        .encode(
+            x=alt.X("start:Q", title="Antal indikatorer", axis=alt.Axis(tickMinStep=1)),
+            x2=alt.X2("end:Q"),
+            y=y,
+            color=alt.Color(
+                "status_label:N",
+                scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
+                legend=alt.Legend(
+                    title=None,
+                    columns=2,
+                    direction="vertical",
+                    symbolType="square",
+                    symbolStrokeColor="#8c8c8c",
+                    symbolStrokeWidth=1,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("area:N", title="Område"),
+                alt.Tooltip("status_label:N", title="Status"),
+                alt.Tooltip("count:Q", title="Antal"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(frame)
+        .mark_text(fontSize=10)
+        .encode(
+            x=alt.X("middle:Q"),
+            y=y,
+            text=alt.Text("mark:N"),
+            color=_ink_condition("dark", "#ffffff", "#1a1a1a"),
+        )
+    )
+    plot = alt.layer(bars, labels).properties(width=width, height=22 * max(len(areas), 1))
+    description = status_count_alt_text(frame)
+    return _titled(plot, title, [], footer, description, width)
+
+
+# --- alt texts --------------------------------------------------------------------------------
+
+
+def trend_alt_text(
+    indicator: Mapping[str, Any], status: Mapping[str, Any], series_names: Mapping[str, str]
+) -> str:
+    area = series_names.get("area", "")
+    others = [series_names[role] for role in ("county", "riket") if role in series_names]
+    text = f"Linjediagram över {indicator.get('title', '')} för {area} över tid"
+    if others:
+        text += ", jämfört med " + " och ".join(others)
+    text += ". "
+    explanation = status.get("explanation")
+    if explanation:
+        text += str(explanation).rstrip(".") + ". "
+    code = status.get("status")
+    if code in STATUS_BY_CODE and STATUS_BY_CODE[code].label not in text:
+        text += f"Status: {STATUS_BY_CODE[code].label}."
+    return text.strip()
+
+
+def heatmap_alt_text(frame: pl.DataFrame) -> str:
+    parts = []
+    for (area,), rows in frame.group_by(["area"], maintain_order=True):
+        counts = rows.group_by("status_label", maintain_order=True).len()
+        summary = ", ".join(f"{n} {label}" for label, n in counts.iter_rows())
+        parts.append(f"{area}: {summary}")
+    return "Tabellfärgning av status per område och indikator. " + "; ".join(parts) + "."
+
+
+def ranking_alt_text(
+    frame: pl.DataFrame,
+    indicator: Mapping[str, Any],
+    references: Sequence[Mapping[str, Any]],
+    year: int | None,
+) -> str:
+    items = ", ".join(f"{row['row_label']} {row['label']}" for row in frame.iter_rows(named=True))
+    refs = ", ".join(str(r["label"]) for r in references)
+    text = f"Punktdiagram: {indicator.get('title', '')}"
+    text += f", senaste värde {year}" if year else ""
+    text += f", kommunerna rangordnade: {items}."
+    return text + (f" Referenslinjer: {refs}." if refs else "")
+
+
+def status_count_alt_text(frame: pl.DataFrame) -> str:
+    parts = []
+    for (area,), rows in frame.group_by(["area"], maintain_order=True):
+        summary = ", ".join(
+            f"{row['count']} {STATUS_BY_CODE[row['status']].label}"
+            for row in rows.iter_rows(named=True)
+        )
+        parts.append(f"{area}: {summary}")
+    return "Stapeldiagram över antal indikatorer per status. " + "; ".join(parts) + "."
+
+
+def _ink_condition(flag: str, when_true: str, otherwise: str) -> alt.ColorValue:
+    """A colour chosen by a boolean field, built as an object (shorthand is parsed slowly)."""
+    return alt.ColorValue(
+        value=otherwise,
+        condition=alt.ConditionalPredicateValueDefGradientstringnullExprRef(
+            test=f"datum.{flag}", value=when_true
+        ),
+    )
+
+
+# --- composition ------------------------------------------------------------------------------
+
+
+def _titled(
+    plot: Any,
+    title: str,
+    subtitle: Sequence[str],
+    footer: Sequence[str],
+    description: str,
+    width: int,
+) -> alt.TopLevelMixin:
+    """Title and subtitle on top; the source lines as a footer inside the image."""
+    # A plain dict: TitleParams would validate against the schema on every construction.
+    heading: dict[str, Any] = {"text": title}
+    if subtitle:
+        heading["subtitle"] = list(subtitle)
+    if not footer:
+        return plot.properties(title=heading, description=description)
+    lines = pl.DataFrame({"line": list(footer), "row": list(range(len(footer)))})
+    foot = (
+        alt.Chart(lines)
+        .mark_text(align="left", baseline="top", fontSize=10, color=MUTED_TEXT)
+        .encode(
+            x=alt.XValue(0),
+            y=alt.Y("row:O", axis=None, title=None),
+            text=alt.Text("line:N"),
+        )
+        .properties(width=width, height=14 * len(footer))
+    )
+    return alt.vconcat(plot, foot, spacing=14).properties(title=heading, description=description)

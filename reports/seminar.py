@@ -1,0 +1,151 @@
+"""Seminar charts: one trend chart per area and indicator as PNG/SVG/PDF, with a manifest.
+
+Each image carries its title, unit, target, status, source line and data date, so it stays
+readable when pasted alone into a slide.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from reports.charts import trend_alt_text, trend_chart
+from reports.pages import (
+    ReportContext,
+    page_entries,
+    report_context,
+    set_worker_context,
+    worker_context,
+)
+from reports.render import FileJob, parallel_map, write_chart_files
+from reports.text import (
+    SOURCE_PROCESSED,
+    SOURCE_VALUES,
+    data_date_text,
+    slugify,
+    status_text,
+    unit_label,
+)
+
+FORMATS = ("png", "svg", "pdf")
+MANIFEST_COLUMNS = ("file", "area", "indicator", "status", "alt_text")
+
+
+def build_charts(
+    progress: pl.DataFrame,
+    observations: pl.DataFrame,
+    indicators: pl.DataFrame,
+    areas: pl.DataFrame,
+    county_id: str,
+    catalog_id: str,
+    report_year: int,
+    data_date: dt.date,
+    out_dir: Path,
+    formats: Sequence[str] = FORMATS,
+    area_ids: Sequence[str] | None = None,
+    indicator_ids: Sequence[str] | None = None,
+    workers: int = 2,
+    catalog_title: str | None = None,
+) -> Path:
+    """Write `<out>/<area-slug>/<indicator_id>.<fmt>` and `<out>/manifest.csv`; return the
+    manifest's path. Only indicators with values for the area get a chart."""
+    unknown_formats = sorted(set(formats) - set(FORMATS))
+    if unknown_formats:
+        raise ValueError(f"unknown chart formats {unknown_formats} (known: {', '.join(FORMATS)})")
+    ctx = report_context(
+        progress,
+        observations,
+        indicators,
+        areas,
+        county_id,
+        catalog_id,
+        report_year,
+        data_date,
+        catalog_title,
+    )
+    chosen_areas = list(area_ids) if area_ids is not None else [*ctx.municipalities, county_id]
+    wanted = set(indicator_ids) if indicator_ids is not None else None
+    tasks = [
+        AreaTask(
+            area_id,
+            out_dir / slugify(ctx.names.get(area_id, area_id)),
+            tuple(formats),
+            tuple(sorted(wanted)) if wanted is not None else None,
+        )
+        for area_id in chosen_areas
+    ]
+    # Each worker builds and writes whole areas: building the specs costs about as much as
+    # converting them, so both run on every core.
+    per_area = parallel_map(write_area_charts, tasks, workers, set_worker_context, (ctx,))
+    manifest_rows = [row for rows in per_area for row in rows]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = out_dir / "manifest.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(manifest_rows)
+    return manifest
+
+
+@dataclass(frozen=True)
+class AreaTask:
+    area_id: str
+    folder: Path
+    formats: tuple[str, ...]
+    indicator_ids: tuple[str, ...] | None
+
+
+def seminar_jobs(ctx: ReportContext, task: AreaTask) -> list[tuple[FileJob, dict[str, str]]]:
+    """The chart files of one area, each with its manifest row (without the format)."""
+    footer = [
+        f"{SOURCE_VALUES} (värden). {SOURCE_PROCESSED} (förändring, mål och status).",
+        f"{data_date_text(ctx.data_date)}. {ctx.catalog_title}.",
+    ]
+    area_name = ctx.names.get(task.area_id, task.area_id)
+    jobs = []
+    for entry in page_entries(ctx, task.area_id):
+        iid = entry.indicator["indicator_id"]
+        if task.indicator_ids is not None and iid not in task.indicator_ids:
+            continue
+        if entry.points.filter(pl.col("role") == "area").height == 0:
+            continue
+        status = entry.total or {}
+        chart = trend_chart(
+            entry.points,
+            entry.indicator,
+            status,
+            series_names=entry.series_names,
+            footer=footer,
+            subtitle_first=[
+                f"{entry.series_names['area']} · {unit_label(str(entry.indicator['unit']))}"
+            ],
+            subtitle_extra=[f"Status: {status_text(status.get('status'))}"],
+            width=760,
+            height=360,
+        )
+        job = FileJob(
+            spec=chart.to_dict(validate=False), stem=task.folder / iid, formats=task.formats
+        )
+        row = {
+            "file": f"{task.folder.name}/{iid}",
+            "area": area_name,
+            "indicator": iid,
+            "status": str(status.get("status") or "not_assessable"),
+            "alt_text": trend_alt_text(entry.indicator, status, entry.series_names),
+        }
+        jobs.append((job, row))
+    return jobs
+
+
+def write_area_charts(task: AreaTask) -> list[dict[str, str]]:
+    """Build and write one area's chart files (runs in a worker); its manifest rows."""
+    rows: list[dict[str, str]] = []
+    for job, row in seminar_jobs(worker_context(), task):
+        write_chart_files(job)
+        rows.extend({**row, "file": f"{row['file']}.{fmt}"} for fmt in task.formats)
+    return rows
