@@ -1,0 +1,73 @@
+"""Every figure in a report page traces to the warehouse: the page is built by the CLI from a
+real refresh, and its table is compared with the `progress` rows read back from DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from config import load_settings
+from models.swedish import format_date
+from pipelines.refresh import run_refresh
+from pipelines.warehouse import read_query
+from reports.text import format_change, format_value
+from tests.test_report import as_number, parse
+
+from .conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("report-warehouse")
+    settings = load_settings({"data_dir": root / "data"}, env={})
+    assert run_refresh(settings, snapshot=PROJECT_ROOT / "data" / "sample").exit_code == 0
+    out = root / "report"
+    result = CliRunner().invoke(
+        app,
+        ["report", "--area", "1780", "--year", "2025", "--no-pdf", "--out", str(out),
+         "--db", str(settings.db_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return settings.db_path, out
+
+
+def test_area_page_numbers_equal_the_progress_rows_in_the_warehouse(
+    built: tuple[Path, Path],
+) -> None:
+    db_path, out = built
+    rows = parse((out / "karlstad.html").read_text(encoding="utf-8")).rows
+    stored = read_query(
+        db_path,
+        "SELECT * FROM progress WHERE catalog_id = 'np2022' AND area_id = '1780'",
+    )
+    by_key = {(r["indicator_id"], r["gender"]): r for r in stored.iter_rows(named=True)}
+    checked = 0
+    for (indicator_id, area_id, gender), cells in rows.items():
+        assert area_id == "1780"
+        row = by_key[(indicator_id, gender)]
+        unit = row["unit"]
+        assert cells[1] == str(row["baseline_year"] or "–")
+        assert cells[2] == format_value(row["baseline_value"], unit)
+        assert cells[3] == str(row["latest_year"] or "–")
+        assert cells[4] == format_value(row["latest_value"], unit)
+        assert cells[5] == format_change(row["change"], unit)
+        assert cells[6] == format_value(row["target_value"], unit)
+        assert row["status_label"] in cells[7]
+        if row["latest_value"] is not None:
+            decimals = 0 if unit in ("per_100000", "count", "sek") else 1
+            assert as_number(cells[4]) == pytest.approx(round(row["latest_value"], decimals))
+            checked += 1
+    assert checked >= 10  # the sample gives Karlstad values for most np2022 indicators
+
+
+def test_the_report_names_the_data_vintage_of_the_warehouse(built: tuple[Path, Path]) -> None:
+    db_path, out = built
+    finished = read_query(db_path, "SELECT max(finished_at) AS at FROM runs")["at"][0]
+    page = (out / "karlstad.html").read_text(encoding="utf-8")
+    assert f"Data hämtade {format_date(finished.date())}" in page
+    assert "Källa: Kolada" in page and "Egen bearbetning av data från Kolada" in page
