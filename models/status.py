@@ -28,6 +28,9 @@ STATUSES: tuple[StatusStyle, ...] = (
 )
 STATUS_BY_CODE = {status.code: status for status in STATUSES}
 
+# `improving` on a direction-only or gap target: there is no pace, so not "för långsamt".
+IMPROVING_WITHOUT_PACE_LABEL = "Rätt riktning"
+
 RANK_THIRDS = ("bästa tredjedelen", "mellersta tredjedelen", "sämsta tredjedelen")
 
 

@@ -17,7 +17,7 @@ import polars as pl
 from config import MethodSettings
 from models.catalog import SHARE_UNITS
 from models.schema import GENDERS, PROGRESS_KEY, PROGRESS_SCHEMA, conform
-from models.status import RANK_THIRDS, STATUSES
+from models.status import IMPROVING_WITHOUT_PACE_LABEL, RANK_THIRDS, STATUSES
 from pipelines import wording
 
 INDICATOR_KEY = ("catalog_id", "indicator_id")
@@ -375,7 +375,12 @@ def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) 
         rows.with_columns(decided_by=decided_by, reason=reason)
         .with_columns(status=pl.col("decided_by").replace_strict(RULES, return_dtype=pl.String))
         .with_columns(
-            status_label=pl.col("status").replace_strict(LABELS, return_dtype=pl.String),
+            status_label=pl.when(
+                (pl.col("status") == "improving")
+                & pl.col("target_kind").is_in(["direction", "gap"])
+            )
+            .then(pl.lit(IMPROVING_WITHOUT_PACE_LABEL))
+            .otherwise(pl.col("status").replace_strict(LABELS, return_dtype=pl.String)),
             status_symbol=pl.col("status").replace_strict(SYMBOLS, return_dtype=pl.String),
         )
     )

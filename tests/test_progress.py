@@ -542,3 +542,13 @@ def test_a_row_without_a_previous_row_is_new():
     assert [cause for gender, _, cause in found] == ["new_row", "new_row"]
     assert {gender for gender, _, _ in found} == {"K", "M"}
     assert set(PROGRESS_KEY) <= set(status_changes(before, after, SETTINGS, SETTINGS).columns)
+
+
+def test_improving_on_a_direction_only_target_is_labelled_without_a_pace() -> None:
+    direction_only = status_of(
+        "period,value\n2017,50\n2022,51", target_kind="direction", target_amount=None
+    )
+    paced = status_of("period,value\n2017,50\n2022,51")  # +2 pp by 2022: behind the path
+    assert direction_only["status"] == paced["status"] == "improving"
+    assert direction_only["status_label"] == "Rätt riktning"
+    assert paced["status_label"] == "Rätt riktning, men för långsamt"
