@@ -99,6 +99,7 @@ def run_refresh(
             step(f"fetching {len(kpis)} KPIs for {len(county.area_ids)} areas ({kind})")
             batch, series = _fetch(settings, snapshot, session, kpis, county, archive, result)
             result.requests = session.requests_made
+            result.notes += _discontinued_notes(series)
             step(f"checking {batch.height} values")
             report = checks.check_observations(
                 batch,
@@ -197,6 +198,21 @@ def _fetch(
     )
     series = kolada.parse_kpis(kpi_pages, kpis)
     return conform(_tag_surveys(values), OBSERVATION_SCHEMA), series
+
+
+def _discontinued_notes(series: pl.DataFrame) -> list[str]:
+    """Name the KPIs Kolada has ended or dropped: their indicators need a new source."""
+    flagged = series.filter(pl.col("is_discontinued")).sort("series_id")
+    vanished = flagged.filter(pl.col("title").is_null())["series_id"].to_list()
+    ended = flagged.filter(pl.col("title").is_not_null())
+    notes = [f"KPIs no longer in Kolada's catalogue: {', '.join(vanished)}"] if vanished else []
+    notes += [
+        f"KPI discontinued: {row['series_id']} {row['title']}"
+        for row in ended.iter_rows(named=True)
+    ]
+    for note in notes:
+        log.warning(note)
+    return notes
 
 
 def _archived(pages: Iterable[kolada.Page], archive: kolada.RawArchive) -> Iterator[kolada.Page]:

@@ -94,11 +94,9 @@ def build_sample(reference_dir: Path, output_dir: Path, county_id: str) -> list[
         snapshot.write_envelope(snapshot.data_path(output_dir, s.kpi), s.records) for s in samples
     ]
     metadata = read_kpi_metadata(KPI_METADATA)
-    kpi_objects = [
-        metadata[s.kpi]["object"]
-        for s in samples
-        if s.kpi in metadata and metadata[s.kpi]["in_catalog"]
-    ]
+    # Metadata for every catalog KPI Kolada still lists, with or without values in the sample:
+    # a KPI missing from /kpi means "vanished", which must not be said of one merely absent here.
+    kpi_objects = [entry["object"] for _, entry in sorted(metadata.items()) if entry["in_catalog"]]
     written.append(
         snapshot.write_envelope(snapshot.metadata_path(output_dir, snapshot.KPI_FILE), kpi_objects)
     )
@@ -320,7 +318,8 @@ def format_sources(
             '  exactly in v3 shape `{"values":[{"gender","count","status","value","isdeleted"}…],',
             '  "kpi","period","municipality"}` with `period` a JSON integer. One record per line,',
             "  records sorted by period then area, values in K, M, T order.",
-            "- `kolada/kpi.json`: a v3 `/kpi` envelope with the 12 v3 fields per KPI.",
+            "- `kolada/kpi.json`: a v3 `/kpi` envelope with the 12 v3 fields for every catalog KPI",
+            "  that Kolada still lists, also those without values here (so none looks vanished).",
             "- `kolada/municipality.json`, `kolada/municipality_groups.json`: v3 envelopes",
             "  with the county's areas and its mean group.",
             "",
