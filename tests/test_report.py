@@ -101,18 +101,23 @@ def test_numbers_in_the_area_table_equal_the_progress_rows(area_id: str):
         if row is None:
             assert all(cell == "–" for cell in cells[1:7])
             continue
-        unit = row["unit"]
-        assert cells[1] == str(row["baseline_year"] or "–")
-        assert cells[2] == format_value(row["baseline_value"], unit)
-        assert cells[3] == str(row["latest_year"] or "–")
-        assert cells[4] == format_value(row["latest_value"], unit)
-        assert cells[5] == format_change(row["change"], unit)
-        assert cells[6] == format_value(row["target_value"], unit)
-        assert row["status_label"] in cells[7]
-        for cell, value in ((cells[2], row["baseline_value"]), (cells[4], row["latest_value"])):
-            if value is not None:  # the displayed number is the stored one, rounded
-                decimals = 0 if unit in ("per_100000", "count", "sek") else 1
-                assert as_number(cell) == pytest.approx(round(value, decimals), abs=1e-9)
+        assert_cells_show_row(cells, row)
+
+
+def assert_cells_show_row(cells: list[str], row: dict) -> None:
+    """The table cells of one indicator row display exactly this status row's numbers."""
+    unit = row["unit"]
+    assert cells[1] == str(row["baseline_year"] or "–")
+    assert cells[2] == format_value(row["baseline_value"], unit)
+    assert cells[3] == str(row["latest_year"] or "–")
+    assert cells[4] == format_value(row["latest_value"], unit)
+    assert cells[5] == format_change(row["change"], unit)
+    assert cells[6] == format_value(row["target_value"], unit)
+    assert row["status_label"] in cells[7]
+    for cell, value in ((cells[2], row["baseline_value"]), (cells[4], row["latest_value"])):
+        if value is not None:  # the displayed number is the stored one, rounded
+            decimals = 0 if unit in ("per_100000", "count", "sek") else 1
+            assert as_number(cell) == pytest.approx(round(value, decimals), abs=1e-9)
 
 
 def test_an_indicator_title_with_a_script_tag_is_shown_as_text():
