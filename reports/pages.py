@@ -19,6 +19,7 @@ import polars as pl
 
 from models.areas import RIKET_ID
 from models.status import STATUS_BY_CODE, STATUSES
+from models.swedish import format_date
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
@@ -502,7 +503,19 @@ def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
         text += " Skillnaden mellan kvinnor och män har ökat."
     if row.get("comparison_note"):
         text += f" {row['comparison_note']}"
+    text += _next_data(ctx, entry, row)
     return f'<p class="note">{escape(text.strip())}</p>' if text.strip() else ""
+
+
+def _next_data(ctx: ReportContext, entry: IndicatorEntry, row: Mapping[str, Any]) -> str:
+    """When the next value is expected, and whether it can come before the target year."""
+    text = ""
+    if row.get("next_publication") is not None:
+        text += f" Nästa värde väntas {format_date(row['next_publication'])}."
+    target_year = entry.indicator.get("target_year")
+    if row.get("no_new_before_target") and target_year and target_year >= ctx.report_year:
+        text += f" Inget nytt värde hinner komma före målåret {target_year}."
+    return text
 
 
 def _indicator_section(ctx: ReportContext, entry: IndicatorEntry, svgs: Mapping[str, str]) -> str:

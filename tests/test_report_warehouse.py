@@ -60,3 +60,15 @@ def test_the_report_names_the_data_vintage_of_the_warehouse(built: tuple[Path, P
     page = (out / "karlstad.html").read_text(encoding="utf-8")
     assert f"Data hämtade {format_date(finished.date())}" in page
     assert "Källa: Kolada" in page and "Egen bearbetning av data från Kolada" in page
+
+
+def test_the_page_says_when_the_next_value_is_expected(built: tuple[Path, Path]) -> None:
+    db_path, out = built
+    expected = read_query(
+        db_path,
+        "SELECT next_publication FROM progress WHERE catalog_id = 'np2022' AND area_id = '1780' "
+        "AND indicator_id = 'behoriga_yrkesprogram' AND gender = 'T'",
+    )["next_publication"][0]
+    assert expected is not None  # from the series metadata (Kolada publication_date)
+    page = (out / "karlstad.html").read_text(encoding="utf-8")
+    assert f"Nästa värde väntas {format_date(expected)}." in page
