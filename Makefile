@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: install demo sample test lint format browser bench clean
+.PHONY: install demo docs sample test lint format browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ demo: install browser
 	$(BIN)/aktuellt charts --area 1780 --area 0017 --out $(DEMO_OUT)/charts
 	@echo "Reports: $(DEMO_OUT)/report/index.html  Charts: $(DEMO_OUT)/charts/manifest.csv"
 	@echo "Warehouse: data/warehouse/aktuellt.duckdb (try: .venv/bin/aktuellt runs)"
+
+docs: install
+	$(BIN)/python scripts/build_warehouse_docs.py
 
 sample: install
 	$(BIN)/python scripts/build_sample.py

@@ -48,6 +48,13 @@ DbOption = Annotated[
     typer.Option("--db", help="Warehouse file (default data/warehouse/aktuellt.duckdb)."),
 ]
 DataOption = Annotated[Path | None, typer.Option("--data", help="Data folder (default data).")]
+ReportYearOption = Annotated[
+    int | None,
+    typer.Option(
+        "--year",
+        help="Report year: no later value is used (default: the year of the last refresh).",
+    ),
+]
 CountyOption = Annotated[
     str | None, typer.Option("--county", help="County region code, e.g. 0017 (Värmland).")
 ]
@@ -286,9 +293,7 @@ def report(
     area: Annotated[
         list[str] | None, typer.Option("--area", help="Area id (repeatable); default all.")
     ] = None,
-    year: Annotated[
-        int | None, typer.Option("--year", help="Report year (default: this year).")
-    ] = None,
+    year: ReportYearOption = None,
     catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/report"),
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write PDF pages.")] = True,
@@ -299,16 +304,15 @@ def report(
 
     Example: aktuellt report --out out/report --year 2025
     """
-    import datetime as dt
 
     from reports.pages import build_report
 
     settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog)
+    inputs = _report_inputs(settings, catalog, year)
     try:
         written = build_report(
             inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
-            inputs.county_id, inputs.catalog_id, year or dt.date.today().year, inputs.data_date,
+            inputs.county_id, inputs.catalog_id, inputs.report_year, inputs.data_date,
             out_dir, area_ids=area or None, pdf=pdf, catalog_title=inputs.catalog_title,
         )  # fmt: skip
     except (ValueError, RuntimeError) as error:
@@ -327,9 +331,7 @@ def charts(
     formats: Annotated[
         str, typer.Option("--format", help="Comma list: png,svg,pdf.")
     ] = "png,svg,pdf",
-    year: Annotated[
-        int | None, typer.Option("--year", help="Report year (default: this year).")
-    ] = None,
+    year: ReportYearOption = None,
     catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/charts"),
     db: DbOption = None,
@@ -339,16 +341,15 @@ def charts(
 
     Example: aktuellt charts --area 1780 --format png,svg --out out/seminar
     """
-    import datetime as dt
 
     from reports.seminar import build_charts
 
     settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog)
+    inputs = _report_inputs(settings, catalog, year)
     try:
         manifest = build_charts(
             inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
-            inputs.county_id, inputs.catalog_id, year or dt.date.today().year, inputs.data_date,
+            inputs.county_id, inputs.catalog_id, inputs.report_year, inputs.data_date,
             out_dir, formats=[f.strip() for f in formats.split(",") if f.strip()],
             area_ids=area or None, indicator_ids=indicator or None,
             catalog_title=inputs.catalog_title,
@@ -358,17 +359,12 @@ def charts(
     out.print(f"charts written; manifest {manifest}")
 
 
-def _report_inputs(settings: Settings, catalog: str | None) -> Any:
+def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
     from pipelines.warehouse import WarehouseError
     from reports.inputs import load_report_inputs
 
     try:
-        return load_report_inputs(
-            settings.db_path,
-            settings.county_id,
-            catalog or settings.catalogs[0],
-            settings.catalog_dirs,
-        )
+        return load_report_inputs(settings, catalog or settings.catalogs[0], year)
     except (WarehouseError, ValueError, FileNotFoundError) as error:
         fail(str(error))
 

@@ -49,6 +49,7 @@ SERIES_SCHEMA: dict[str, Any] = {
 # One status row of `method.md`: catalog × indicator × area × gender.
 PROGRESS_SCHEMA: dict[str, Any] = {
     "catalog_id": pl.String,
+    "report_year": pl.Int32,  # no value after this year is used
     "indicator_id": pl.String,
     "area_id": pl.String,
     "gender": pl.String,
@@ -88,6 +89,7 @@ PROGRESS_SCHEMA: dict[str, Any] = {
     "rank": pl.Int32,  # 1 = best among the county's municipalities (municipalities only)
     "rank_of": pl.Int32,
     "rank_year": pl.Int32,  # the period ranked: the latest one most municipalities report
+    "rank_value": pl.Float64,  # the value ranked (for rank_year; may differ from latest_value)
     "rank_third": pl.String,  # bästa, mellersta, sämsta tredjedelen; never a status colour
     "gap_baseline": pl.Float64,  # |K − M| at baseline (on T rows of gendered indicators)
     "gap_latest": pl.Float64,

@@ -218,6 +218,8 @@ COLUMN_COMMENTS: dict[str, str] = {
     "county_value": "The county's value in the latest year.",
     "riket_value": "Riket's value in the latest year.",
     "rank": "Rank among the county's municipalities, 1 = best (municipalities only).",
+    "rank_value": "The value ranked: the municipality's value for rank_year.",
+    "report_year": "The report year the row was computed for: no later value is used.",
     "rank_year": "The period the rank compares: the latest one that most of the county's "
     "municipalities report.",
     "baseline_survey": "Which survey the baseline value comes from (livohalsa, hlv), else null.",

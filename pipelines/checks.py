@@ -65,6 +65,7 @@ def check_observations(
     previous_full_count: int | None = None,
     full: bool = False,
     last_period: int | None = None,
+    expected_series: Sequence[str] = (),
 ) -> CheckReport:
     """Validate one batch of observations; never raises on bad data, reports it instead."""
     last_period = last_period or dt.date.today().year + 1
@@ -79,6 +80,7 @@ def check_observations(
             int(previous_full_count * (1 - MAX_SHRINK)) if full and previous_full_count else None
         ),
         check_not_all_null=full or frame.height > 0,
+        expected_series=expected_series,
     )
     return _validate(frame, suite, run_id, checks_dir, expectations)
 
@@ -97,6 +99,7 @@ def _expectations(
     last_period: int,
     min_rows: int | None,
     check_not_all_null: bool,
+    expected_series: Sequence[str] = (),
 ) -> list[Any]:
     import great_expectations.expectations as gxe  # heavy import: only when checking
     from great_expectations.expectations.metadata_types import FailureSeverity
@@ -136,6 +139,15 @@ def _expectations(
         )
     if min_rows is not None:
         found.append(gxe.ExpectTableRowCountToBeBetween(min_value=min_rows))
+    if expected_series:
+        # A series with stored values that comes back empty: reported, and its values kept.
+        found.append(
+            gxe.ExpectColumnDistinctValuesToContainSet(
+                column="series_id",
+                value_set=list(expected_series),
+                severity=FailureSeverity.WARNING,
+            )
+        )
     return found
 
 

@@ -467,7 +467,7 @@ def with_rank(rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame) ->
         .with_columns(
             rank_third=third.replace_strict(dict(enumerate(RANK_THIRDS)), return_dtype=pl.String)
         )
-        .select(*ROW_KEY, "rank", "rank_of", "rank_third")
+        .select(*ROW_KEY, "rank", "rank_of", "rank_third", rank_year="period", rank_value="value")
     )
     return rows.join(ranks, on=ROW_KEY, how="left")
 
@@ -579,6 +579,7 @@ def compute_progress(
         .pipe(with_rank, points, county)
         .pipe(with_gender_gap, points)
         .pipe(with_next_publication, series)
+        .with_columns(report_year=pl.lit(report_year, dtype=pl.Int32))
         .pipe(conform, PROGRESS_SCHEMA)
         .sort(*INDICATOR_KEY, "area_id", pl.col("gender").replace_strict(GENDER_ORDER))
     )

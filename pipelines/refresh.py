@@ -19,7 +19,7 @@ import polars as pl
 
 from config import Settings
 from models.areas import County, county_areas, load_areas
-from models.catalog import indicators_frame, load_catalogs
+from models.catalog import CatalogError, indicators_frame, load_catalogs
 from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
@@ -79,16 +79,17 @@ def run_refresh(
     now = now or dt.datetime.now(dt.UTC)
     step = step or (lambda message: log.info(message))
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    county = county_areas(settings.county_id)
-    catalogs = load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
-    indicators = indicators_frame(catalogs)
-    kpis = kolada_kpis(indicators)
     kind = "snapshot" if snapshot else ("full" if full else "incremental")
     result = RefreshResult(run_id=run_id, kind=kind, outcome="error", exit_code=EXIT_ERROR)
     archive = kolada.RawArchive(settings.raw_dir, run_id)
     result.raw_dir = settings.raw_dir / "kolada" / run_id
     session = session or make_session()
     try:
+        county = county_areas(settings.county_id)
+        indicators = indicators_frame(
+            load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
+        )
+        kpis = kolada_kpis(indicators)
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
             last_fetch = _last_good_fetch(writer)
@@ -96,6 +97,7 @@ def run_refresh(
                 kind = result.kind = "full"  # nothing to be incremental against yet
             if kind == "incremental" and last_fetch is not None:
                 result.from_date = last_fetch.date() - INCREMENTAL_MARGIN
+            full_load = kind != "incremental"
             step(f"fetching {len(kpis)} KPIs for {len(county.area_ids)} areas ({kind})")
             batch, series = _fetch(settings, snapshot, session, kpis, county, archive, result)
             result.requests = session.requests_made
@@ -109,35 +111,40 @@ def run_refresh(
                 share_series=checks.share_series_of(indicators),
                 county_area_ids=county.area_ids,
                 previous_full_count=_previous_full_count(writer),
-                full=kind != "incremental",
+                full=full_load,
+                expected_series=_series_with_values(writer, kpis) if full_load else (),
             )
             result.check_report = report
             if not report.passed:
                 raise ChecksFailed(report)
             step("loading history")
-            counts = writer.load_observations(
+            result.counts = writer.load_observations(
                 batch,
                 run_id,
                 now=now,
-                full=kind != "incremental",
-                scope_series=[f"kolada:{kpi}" for kpi in kpis],
+                full=full_load,
+                # A series that came back empty is not taken as removed: Kolada answering
+                # nothing for a whole KPI is a fault to report (a warning check), not news.
+                scope_series=_returned_series(batch, kpis) if full_load else _kolada_ids(kpis),
                 scope_areas=county.area_ids,
             )
-            result.counts = counts
-            if counts.inserted + counts.revised + counts.removed == 0 and last_fetch is not None:
-                result.outcome, result.exit_code = OUTCOME_NO_CHANGE, EXIT_OK
-                result.message = "nothing new: the warehouse was left as it was"
-                raise NothingNew
+            writer.upsert_series(_with_catalog_units(series, indicators), now)
             step("recomputing status")
-            writer.upsert_series(series)
-            result.status_changes = recompute_status(writer, settings, run_id, now, report_year)
+            update = derive_status(writer, settings, now, report_year)
+            data_changed = result.counts.inserted + result.counts.revised + result.counts.removed
+            if data_changed or update.changed or last_fetch is None:
+                store_status(writer, update, run_id, now)
+                result.status_changes = update.changes
+                result.outcome, result.message = OUTCOME_SUCCESS, "published"
+            else:
+                # Only the run record (and series metadata) is new; the values and status rows
+                # stay exactly as they were.
+                result.outcome = OUTCOME_NO_CHANGE
+                result.message = "nothing new: values and status rows are unchanged"
             writer.record_check_results(report.results)
-            writer.record_run(_run_record(result, now, settings, outcome=OUTCOME_SUCCESS))
+            writer.record_run(_run_record(result, now, settings, outcome=result.outcome))
             step("publishing")
-        result.outcome, result.exit_code = OUTCOME_SUCCESS, EXIT_OK
-        result.message = "published"
-    except NothingNew:
-        _record_unpublished(settings, result, now)
+        result.exit_code = EXIT_OK
     except ChecksFailed as failure:
         result.outcome, result.exit_code = "checks_failed", EXIT_CHECKS_FAILED
         result.message = f"{len(failure.report.failures)} check(s) failed; nothing was published"
@@ -148,6 +155,11 @@ def run_refresh(
         result.requests = session.requests_made
         result.outcome, result.exit_code = "source_failed", EXIT_SOURCE_FAILED
         result.message = f"Kolada failed: {error}; the warehouse is unchanged"
+        _record_unpublished(settings, result, now)
+    except (CatalogError, ValueError, OSError, warehouse.WarehouseError) as error:
+        result.outcome, result.exit_code = "error", EXIT_ERROR
+        result.message = f"{type(error).__name__}: {error}; the warehouse is unchanged"
+        log.exception("refresh failed")
         _record_unpublished(settings, result, now)
     log.info(
         "refresh finished",
@@ -162,10 +174,6 @@ class ChecksFailed(Exception):
     def __init__(self, report: checks.CheckReport):
         super().__init__(f"checks failed: {report.suite}")
         self.report = report
-
-
-class NothingNew(Exception):
-    """Raised inside the writer so that nothing is published on a no-change night."""
 
 
 def kolada_kpis(indicators: pl.DataFrame) -> list[str]:
@@ -229,22 +237,32 @@ def _tag_surveys(values: pl.DataFrame) -> pl.DataFrame:
     return tag_survey_points(values)
 
 
-def recompute_status(
-    writer: Any, settings: Settings, run_id: str, now: dt.datetime, report_year: int | None = None
-) -> pl.DataFrame:
-    """Recompute every status row from the current values and record the rows that changed.
+@dataclass(frozen=True)
+class StatusUpdate:
+    indicators: pl.DataFrame  # the catalogs the rows were computed from
+    rows: pl.DataFrame  # PROGRESS_SCHEMA
+    changes: pl.DataFrame  # the rows that differ from the previous ones, with their cause
+    catalogs_changed: bool  # anything in the catalogs differs, even without a status change
 
-    Also stores the catalogs and areas the rows were computed from. The previous catalogs are
-    read before they are replaced, so a changed target is recognised as the cause.
+    @property
+    def changed(self) -> bool:
+        return self.catalogs_changed or not self.changes.is_empty()
+
+
+def derive_status(
+    writer: Any, settings: Settings, now: dt.datetime, report_year: int | None = None
+) -> StatusUpdate:
+    """Recompute every status row from the current values; compare with the stored ones.
+
+    Reads only: the caller decides whether to store (store_status). A changed catalog, method
+    setting or report year changes rows even when no value changed.
     """
     county = county_areas(settings.county_id)
-    catalogs = load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
-    indicators = indicators_frame(catalogs)
+    indicators = indicators_frame(
+        load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
+    )
     last = writer.last_successful_run()
-    previous_indicators = writer.query("SELECT * FROM indicators") if last else None
-    previous = writer.previous_progress()
-    writer.replace_areas(_areas_frame())
-    writer.replace_indicators(indicators)
+    previous_indicators = writer.query("SELECT * FROM indicators")
     rows = progress.compute_progress(
         indicators,
         writer.current_observations(),
@@ -255,16 +273,33 @@ def recompute_status(
         series=writer.query("SELECT * FROM series"),
     )
     changes = progress.status_changes(
-        previous,
+        writer.previous_progress(),
         rows,
         last["method_settings"] if last else None,
         settings.method.as_dict(),
-        previous_indicators=previous_indicators,
+        previous_indicators=previous_indicators if last else None,
         current_indicators=indicators,
     )
-    writer.replace_progress(rows, run_id, now)
-    writer.append_progress_history(changes, run_id, now)
-    return changes
+    stored = previous_indicators.select(indicators.columns).sort(progress.INDICATOR_KEY)
+    catalogs_changed = not stored.equals(indicators.sort(progress.INDICATOR_KEY))
+    return StatusUpdate(indicators, rows, changes, catalogs_changed)
+
+
+def store_status(writer: Any, update: StatusUpdate, run_id: str, now: dt.datetime) -> None:
+    """Store the status rows, the catalogs and areas behind them, and the history of changes."""
+    writer.replace_areas(_areas_frame())
+    writer.replace_indicators(update.indicators)
+    writer.replace_progress(update.rows, run_id, now)
+    writer.append_progress_history(update.changes, run_id, now)
+
+
+def recompute_status(
+    writer: Any, settings: Settings, run_id: str, now: dt.datetime, report_year: int | None = None
+) -> pl.DataFrame:
+    """Derive and store the status rows in one go; return the rows that changed."""
+    update = derive_status(writer, settings, now, report_year)
+    store_status(writer, update, run_id, now)
+    return update.changes
 
 
 def _areas_frame() -> pl.DataFrame:
@@ -281,6 +316,38 @@ def _previous_full_count(writer: Any) -> int | None:
         [OUTCOME_SUCCESS],
     )
     return int(found["values_received"][0]) if found.height else None
+
+
+def _with_catalog_units(series: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Kolada's KPI metadata has no unit field; the catalog's unit for the series is the fact."""
+    units = (
+        indicators.filter(pl.col("series_id").is_not_null())
+        .group_by("series_id")
+        .agg(catalog_unit=pl.col("unit").first())
+    )
+    return (
+        series.join(units, on="series_id", how="left")
+        .with_columns(unit=pl.coalesce("unit", "catalog_unit"))
+        .drop("catalog_unit")
+    )
+
+
+def _kolada_ids(kpis: Sequence[str]) -> list[str]:
+    return [f"kolada:{kpi}" for kpi in kpis]
+
+
+def _returned_series(batch: pl.DataFrame, kpis: Sequence[str]) -> list[str]:
+    returned = set(batch["series_id"].unique().to_list())
+    return [series_id for series_id in _kolada_ids(kpis) if series_id in returned]
+
+
+def _series_with_values(writer: Any, kpis: Sequence[str]) -> list[str]:
+    """The catalog's Kolada series that have current values: a full load should return them."""
+    found = writer.query(
+        "SELECT DISTINCT series_id FROM current_observations WHERE list_contains(?, series_id)",
+        [_kolada_ids(kpis)],
+    )
+    return sorted(found["series_id"].to_list())
 
 
 def _last_good_fetch(writer: Any) -> dt.datetime | None:
@@ -326,9 +393,3 @@ def _record_unpublished(settings: Settings, result: RefreshResult, now: dt.datet
         )
     except warehouse.WarehouseBusy as busy:
         result.notes.append(f"run record not kept: {busy}")
-
-
-def _as_date(value: Any) -> dt.date:
-    return (
-        value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
-    )

@@ -571,9 +571,18 @@ class WarehouseWriter:
     def replace_areas(self, frame: pl.DataFrame) -> None:
         self._replace_table("areas", conform(frame, AREAS_SCHEMA))
 
-    def upsert_series(self, frame: pl.DataFrame) -> None:
-        """Insert new series and update known ones; a known series keeps its first_seen."""
+    def upsert_series(self, frame: pl.DataFrame, seen_at: datetime | None = None) -> None:
+        """Insert new series and update known ones; a known series keeps its first_seen.
+
+        `seen_at` (the run's time) becomes last_seen, and first_seen of a new series.
+        """
         incoming = conform(frame, SERIES_SCHEMA)
+        if seen_at is not None:
+            _require_aware(seen_at)
+            incoming = incoming.with_columns(
+                first_seen=pl.coalesce("first_seen", pl.lit(seen_at)),
+                last_seen=pl.lit(seen_at),
+            ).pipe(conform, SERIES_SCHEMA)
         if incoming["series_id"].is_duplicated().any():
             raise WarehouseError("the series frame holds a series_id more than once")
         con = self._con

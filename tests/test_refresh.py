@@ -245,3 +245,71 @@ def test_out_of_range_share_from_kolada_stops_the_nightly_run(
     assert any("104.2" in path.read_text() for path in result.raw_dir.glob("*.json"))
     after = read_query(settings.db_path, "SELECT * FROM current_observations ORDER BY ALL")
     assert after.equals(current)
+
+
+def test_a_kpi_that_comes_back_empty_is_reported_and_its_values_kept(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    run_refresh(settings, snapshot=SAMPLE)
+    snapshot = tmp_path / "without-n15428"
+    shutil.copytree(SAMPLE, snapshot)
+    (snapshot / "kolada" / "data" / "N15428.json").unlink()
+
+    result = run_refresh(settings, snapshot=snapshot)
+
+    assert result.exit_code == 0 and result.counts is not None
+    assert result.counts.removed == 0
+    assert result.check_report is not None
+    warning = result.check_report.failures.filter(pl.col("severity") == "warning")
+    assert "kolada:N15428" in " ".join(warning["details"].to_list())
+    kept = read_query(
+        settings.db_path,
+        "SELECT count(*) AS n FROM current_observations WHERE series_id = 'kolada:N15428'",
+    )
+    assert kept["n"][0] > 1000
+
+
+def test_a_changed_target_is_published_even_when_no_value_changed(tmp_path: Path) -> None:
+    catalogs = tmp_path / "catalogs"
+    catalogs.mkdir()
+    shipped = (PROJECT_ROOT / "models" / "catalogs" / "np2022.toml").read_text(encoding="utf-8")
+    (catalogs / "np2022.toml").write_text(shipped, encoding="utf-8")
+    settings = load_settings(
+        {"data_dir": tmp_path / "data", "catalog_dirs": [catalogs], "catalogs": ["np2022"]},
+        env={},
+    )
+    assert run_refresh(settings, snapshot=SAMPLE).exit_code == 0
+    raised = shipped.replace(
+        'series = "kolada:N15428"\nunit = "percent"\ndirection = "higher"\n'
+        'target = { kind = "pp", amount = 2 }',
+        'series = "kolada:N15428"\nunit = "percent"\ndirection = "higher"\n'
+        'target = { kind = "pp", amount = 5 }',
+    )
+    assert raised != shipped
+    (catalogs / "np2022.toml").write_text(raised, encoding="utf-8")
+
+    result = run_refresh(settings, snapshot=SAMPLE)
+
+    assert (result.outcome, result.exit_code) == ("success", 0)
+    assert result.counts is not None and result.counts.inserted == 0
+    assert result.status_changes is not None
+    causes = result.status_changes.filter(pl.col("indicator_id") == "behoriga_yrkesprogram")
+    assert set(causes["cause"].to_list()) == {"changed_target"}
+    target = read_query(
+        settings.db_path,
+        "SELECT target_value - baseline_value AS amount FROM progress WHERE area_id = '1780' "
+        "AND indicator_id = 'behoriga_yrkesprogram' AND gender = 'T'",
+    )
+    assert target["amount"][0] == pytest.approx(5.0)
+
+
+def test_an_invalid_catalog_exits_4_with_a_clear_message(tmp_path: Path) -> None:
+    catalogs = tmp_path / "catalogs"
+    catalogs.mkdir()
+    (catalogs / "np2022.toml").write_text('id = "np2022"\ntitle = "x"\n', encoding="utf-8")
+    settings = load_settings(
+        {"data_dir": tmp_path / "data", "catalog_dirs": [catalogs], "catalogs": ["np2022"]},
+        env={},
+    )
+    result = run_refresh(settings, snapshot=SAMPLE)
+    assert result.exit_code == 4
+    assert "indicator" in result.message

@@ -72,3 +72,20 @@ def test_the_page_says_when_the_next_value_is_expected(built: tuple[Path, Path])
     assert expected is not None  # from the series metadata (Kolada publication_date)
     page = (out / "karlstad.html").read_text(encoding="utf-8")
     assert f"Nästa värde väntas {format_date(expected)}." in page
+
+
+def test_an_earlier_report_year_uses_no_later_value(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db_path, _ = built
+    out = tmp_path / "report-2021"
+    result = CliRunner().invoke(
+        app,
+        ["report", "--area", "1780", "--year", "2021", "--no-pdf", "--out", str(out),
+         "--db", str(db_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = parse((out / "karlstad.html").read_text(encoding="utf-8")).rows
+    latest_years = [int(cells[3]) for cells in rows.values() if cells[3] != "–"]
+    assert latest_years and max(latest_years) <= 2021
+    assert "Aktuellt perspektiv 2021" in (out / "karlstad.html").read_text(encoding="utf-8")
