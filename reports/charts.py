@@ -491,8 +491,9 @@ def trend_alt_text(
     if explanation:
         text += str(explanation).rstrip(".") + ". "
     code = status.get("status")
-    if code in STATUS_BY_CODE and STATUS_BY_CODE[code].label not in text:
-        text += f"Status: {STATUS_BY_CODE[code].label}."
+    if code in STATUS_BY_CODE:
+        label = status.get("status_label") or STATUS_BY_CODE[code].label
+        text += "" if label in text else f"Status: {label}."
     return text.strip()
 
 

@@ -375,13 +375,13 @@ def _document(title: str, body: str) -> str:
     )
 
 
-def _status_cell(code: str | None, header: bool = False) -> str:
+def _status_cell(code: str | None, header: bool = False, label: str | None = None) -> str:
     style = STATUS_BY_CODE.get(code or "not_assessable", STATUS_BY_CODE["not_assessable"])
     tag, scope = ("th", ' scope="row"') if header else ("td", "")
     return (
         f'<{tag}{scope} class="status"><span class="symbol" aria-hidden="true" '
         f'style="background:{style.colour};color:{_ink(style.code)}">{escape(style.symbol)}</span>'
-        f"{escape(style.label)}</{tag}>"
+        f"{escape(label or style.label)}</{tag}>"
     )
 
 
@@ -463,7 +463,7 @@ def _indicator_rows(entry: IndicatorEntry) -> str:
             f'<td class="num">{escape(format_value(row.get("latest_value"), unit))}</td>'
             f'<td class="num change">{escape(format_change(row.get("change"), unit))}</td>'
             f'<td class="num">{escape(format_value(row.get("target_value"), unit))}</td>'
-            f"{_status_cell(row.get('status'))}</tr>"
+            f"{_status_cell(row.get('status'), label=row.get('status_label'))}</tr>"
         )
         if explanation:
             # The sentence gets its own full-width row: in a column it would squeeze the numbers.
@@ -551,7 +551,8 @@ def _status_lead(row: Mapping[str, Any], explanation: str) -> str:
     style = STATUS_BY_CODE.get(
         row.get("status") or "not_assessable", STATUS_BY_CODE["not_assessable"]
     )
-    return style.symbol if style.label in explanation else f"{status_text(style.code)}."
+    label = row.get("status_label") or style.label
+    return style.symbol if label in explanation else f"{status_text(style.code, label)}."
 
 
 def trend_alt_text_for(entry: IndicatorEntry) -> str:

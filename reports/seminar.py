@@ -124,7 +124,9 @@ def seminar_jobs(ctx: ReportContext, task: AreaTask) -> list[tuple[FileJob, dict
             subtitle_first=[
                 f"{entry.series_names['area']} · {unit_label(str(entry.indicator['unit']))}"
             ],
-            subtitle_extra=[f"Status: {status_text(status.get('status'))}"],
+            subtitle_extra=[
+                f"Status: {status_text(status.get('status'), status.get('status_label'))}"
+            ],
             width=760,
             height=360,
         )

@@ -76,10 +76,14 @@ def target_text(indicator: Mapping[str, Any], status: Mapping[str, Any] | None =
     return f"Mål: {text}"
 
 
-def status_text(code: str | None) -> str:
-    """ "✔ Målet är nått": symbol and label together, so colour never carries it alone."""
+def status_text(code: str | None, label: str | None = None) -> str:
+    """ "✔ Målet är nått": symbol and label together, so colour never carries it alone.
+
+    `label` is the status row's own label where it refines the code's (e.g. "Rätt riktning"
+    for a direction-only target).
+    """
     style = STATUS_BY_CODE.get(code or "not_assessable", STATUS_BY_CODE["not_assessable"])
-    return f"{style.symbol} {style.label}"
+    return f"{style.symbol} {label or style.label}"
 
 
 def data_date_text(data_date: dt.date) -> str:

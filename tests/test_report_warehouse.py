@@ -89,3 +89,18 @@ def test_an_earlier_report_year_uses_no_later_value(
     latest_years = [int(cells[3]) for cells in rows.values() if cells[3] != "–"]
     assert latest_years and max(latest_years) <= 2021
     assert "Aktuellt perspektiv 2021" in (out / "karlstad.html").read_text(encoding="utf-8")
+
+
+def test_a_direction_only_target_is_not_called_too_slow_on_the_page(
+    built: tuple[Path, Path],
+) -> None:
+    db_path, out = built
+    stored = read_query(
+        db_path,
+        "SELECT status, status_label FROM progress WHERE catalog_id = 'np2022' "
+        "AND area_id = '1780' AND indicator_id = 'medellivslangd_kvinnor' AND gender = 'T'",
+    ).row(0, named=True)
+    assert stored == {"status": "improving", "status_label": "Rätt riktning"}
+    rows = parse((out / "karlstad.html").read_text(encoding="utf-8")).rows
+    cell = rows[("medellivslangd_kvinnor", "1780", "T")][7]
+    assert "Rätt riktning" in cell and "för långsamt" not in cell
