@@ -230,36 +230,48 @@ def county_charts(ctx: ReportContext) -> dict[str, alt.TopLevelMixin]:
         values = ranking_values(ctx, indicator)
         if values.filter(pl.col("value").is_not_null()).height == 0:
             continue
-        county = county_stand_in(ctx, indicator)
-        county_row = ctx.row(indicator["indicator_id"], county)
-        riket_row = ctx.row(indicator["indicator_id"], ctx.riket_id)
-        any_row = next(iter(values.filter(pl.col("riket_value").is_not_null()).to_dicts()), {})
-        references = {
-            ctx.names.get(county, county): (county_row or {}).get("latest_value")
-            if county_row
-            else any_row.get("county_value"),
-            "Riket": (riket_row or {}).get("latest_value")
-            if riket_row
-            else any_row.get("riket_value"),
-        }
+        # Every municipality is ranked on one period (the status method's rank_year), so the
+        # dots and the reference lines all show that period's values.
         years = values["latest_year"].drop_nulls()
+        year = int(years.max()) if years.len() else None  # type: ignore[arg-type]
+        county = county_stand_in(ctx, indicator)
+        references = {
+            ctx.names.get(county, county): _value_in_year(ctx, indicator, county, year),
+            "Riket": _value_in_year(ctx, indicator, ctx.riket_id, year),
+        }
         charts[f"ranking:{indicator['indicator_id']}"] = ranking_chart(
-            values,
-            indicator,
-            references=references,
-            year=int(years.mode().max()) if years.len() else None,  # type: ignore[arg-type]
-            footer=footer,
+            values, indicator, references=references, year=year, footer=footer
         )
     return charts
 
 
+def _value_in_year(
+    ctx: ReportContext, indicator: Mapping[str, Any], area_id: str, year: int | None
+) -> float | None:
+    """An area's value of the indicator in one year: from its status row, else its series."""
+    row = ctx.row(indicator["indicator_id"], area_id) or {}
+    for prefix in ("latest", "baseline"):
+        if year is not None and row.get(f"{prefix}_year") == year:
+            return row.get(f"{prefix}_value")
+    if year is None or indicator.get("derive_kind") or not indicator.get("series_id"):
+        return None  # a derived series has no stored value to look up
+    found = ctx.observations.filter(
+        (pl.col("series_id") == indicator["series_id"])
+        & (pl.col("area_id") == area_id)
+        & (pl.col("period") == year)
+        & (pl.col("gender") == "T")
+    )["value"]
+    return found[0] if found.len() else None
+
+
 def ranking_values(ctx: ReportContext, indicator: Mapping[str, Any]) -> pl.DataFrame:
+    """The ranked value per municipality: the value of the period the method ranked."""
     rows = [
         {
             "name": ctx.names.get(area_id, area_id),
-            "value": row.get("latest_value"),
+            "value": row.get("rank_value"),
             "rank": row.get("rank"),
-            "latest_year": row.get("latest_year"),
+            "latest_year": row.get("rank_year"),
             "county_value": row.get("county_value"),
             "riket_value": row.get("riket_value"),
         }
@@ -498,7 +510,8 @@ def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
         text = f"Jämförelse{year}: " + ", ".join(parts) + "."
     if row.get("rank") is not None and row.get("rank_of"):
         third = f", {row['rank_third']}" if row.get("rank_third") else ""
-        text += f" Plats {row['rank']} av {row['rank_of']} bland länets kommuner{third}."
+        ranked = f" ({row['rank_year']})" if row.get("rank_year") else ""
+        text += f" Plats {row['rank']} av {row['rank_of']} bland länets kommuner{ranked}{third}."
     if row.get("gap_widened"):
         text += " Skillnaden mellan kvinnor och män har ökat."
     if row.get("comparison_note"):

@@ -104,3 +104,17 @@ def test_a_direction_only_target_is_not_called_too_slow_on_the_page(
     rows = parse((out / "karlstad.html").read_text(encoding="utf-8")).rows
     cell = rows[("medellivslangd_kvinnor", "1780", "T")][7]
     assert "Rätt riktning" in cell and "för långsamt" not in cell
+
+
+def test_the_rank_names_the_year_it_compares(built: tuple[Path, Path]) -> None:
+    db_path, out = built
+    row = read_query(
+        db_path,
+        "SELECT rank, rank_of, rank_year, rank_value, latest_year FROM progress "
+        "WHERE catalog_id = 'np2022' AND area_id = '1780' "
+        "AND indicator_id = 'behoriga_yrkesprogram' AND gender = 'T'",
+    ).row(0, named=True)
+    assert row["rank_year"] is not None and row["rank_value"] is not None
+    page = (out / "karlstad.html").read_text(encoding="utf-8")
+    expected = f"Plats {row['rank']} av {row['rank_of']} bland länets kommuner ({row['rank_year']})"
+    assert expected in page
