@@ -403,6 +403,7 @@ def with_explanation(rows: pl.DataFrame) -> pl.DataFrame:
         "baseline_year", "baseline_value", "latest_year", "latest_value", "target_year",
         "target_value", "required_change", "change", "expected_value", "ahead_of_path",
         "se_change", "change_margin", "noise_floor", "status", "reason", "comparison_note",
+        "window_years",
     ]  # fmt: skip
     return rows.with_columns(
         comparison_note=pl.when(pl.col("latest_year").is_not_null()).then(

@@ -91,19 +91,30 @@ def format_amount(amount: float, signed: bool = True) -> str:
     return format_number(amount, decimals=decimals, signed=signed)
 
 
+def period_text(year: int, window_years: int | None) -> str:
+    """A period as the reader should see it: "2022", or "2020–2022" for a 3-year mean."""
+    window = window_years or 1
+    return str(year) if window <= 1 else f"{year - window + 1}–{year}"
+
+
 def baseline_text(row: Mapping[str, Any]) -> str:
     year, planned = row["baseline_year"], row["baseline_year_planned"]
+    period = period_text(year, row.get("window_years"))
     if year == planned:
-        return f"({year})"
-    return f"({year}, närmaste år till basåret {planned})"
+        return f"({period})"
+    return f"({period}, närmaste år till basåret {planned})"
 
 
 def change_sentence(row: Mapping[str, Any]) -> str:
     unit, change = row["unit"], row["change"]
     start = format_value(row["baseline_value"], unit)
     end = format_value(row["latest_value"], unit)
-    years = f"{start} {baseline_text(row)} till {end} ({row['latest_year']})"
+    latest = period_text(row["latest_year"], row.get("window_years"))
+    years = f"{start} {baseline_text(row)} till {end} ({latest})"
     shown = format_number(change, signed=True)
+    if shown in ("0,0", "+0,0") and row.get("status") in ("improving", "worsening", "on_track"):
+        # The status rests on a change too small for one decimal: show it, not "no change".
+        shown = format_number(change, decimals=2, signed=True)
     if shown in ("0,0", "+0,0"):
         verb = "har i stort sett inte förändrats"
     elif change > 0:

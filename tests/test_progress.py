@@ -552,3 +552,34 @@ def test_improving_on_a_direction_only_target_is_labelled_without_a_pace() -> No
     assert direction_only["status"] == paced["status"] == "improving"
     assert direction_only["status_label"] == "Rätt riktning"
     assert paced["status_label"] == "Rätt riktning, men för långsamt"
+
+
+def test_a_multi_year_mean_is_named_by_its_window_in_the_sentence() -> None:
+    row = status_of(
+        "period,value\n2017,6680.4\n2022,7212.5",
+        unit="per_100000",
+        direction=-1,
+        target_kind="units",
+        target_amount=1000.0,
+        window_years=3,
+    )
+    assert "(2015–2017) till 7\u00a0212,5 per 100 000 invånare (2020–2022)" in row["explanation"]
+
+
+def test_a_tiny_decisive_change_is_shown_with_two_decimals_not_as_no_change() -> None:
+    row = status_of(
+        "period,value\n2017,50.00\n2022,50.04",
+        target_kind="direction",
+        target_amount=None,
+    )
+    settings_row = row_of(
+        progress(
+            observations("period,value\n2017,50.00\n2022,50.04"),
+            indicator(target_kind="direction", target_amount=None),
+            MethodSettings(noise_abs=0.01),
+        )
+    )
+    assert row["status"] == "no_change"  # below the default noise floor of 0,5
+    assert settings_row["status"] == "improving"
+    assert "+0,04" in settings_row["explanation"]
+    assert "i stort sett inte förändrats" not in settings_row["explanation"]
