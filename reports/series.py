@@ -7,6 +7,12 @@ from typing import Any
 
 import polars as pl
 
+from models.catalog import INDICATORS_SCHEMA
+from models.schema import OBSERVATION_SCHEMA, conform
+from pipelines import progress as method
+
+ALL_YEARS = 9999  # a chart shows every stored year; the status rows decide what counts
+
 POINT_SCHEMA: dict[str, Any] = {
     "area_id": pl.String,
     "gender": pl.String,
@@ -23,54 +29,22 @@ def indicator_points(
     area_ids: Sequence[str],
     genders: Sequence[str] = ("T",),
 ) -> pl.DataFrame:
-    """The values an indicator plots for these areas, derived the way the method derives them.
+    """The values an indicator plots for these areas, derived by the status method itself.
 
-    complement: 100 − `of` (intervals mirrored); gap: |women − men| (no interval: none is known
-    for a difference of two published values). Missing values stay out, never zero.
+    One definition of complement (100 − `of`, interval mirrored) and gap (|women − men|, no
+    interval) serves both the status and the chart, so a chart never shows another point than
+    the one the status used. Missing values stay out, never zero.
     """
-    kind = indicator.get("derive_kind")
-    current = observations.filter(pl.col("area_id").is_in(list(area_ids)))
-    if "is_deleted" in current.columns:
-        current = current.filter(~pl.col("is_deleted").fill_null(False))
-    current = current.filter(pl.col("value").is_not_null())
-    if kind == "complement":
-        points = current.filter(
-            pl.col("series_id") == indicator["derive_of"], pl.col("gender").is_in(list(genders))
-        ).with_columns(
-            value=100 - pl.col("value"),
-            ci_low=100 - pl.col("ci_high"),
-            ci_high=100 - pl.col("ci_low"),
-        )
-    elif kind == "gap":
-        if indicator.get("derive_of"):
-            women = current.filter(
-                pl.col("series_id") == indicator["derive_of"], pl.col("gender") == "K"
-            )
-            men = current.filter(
-                pl.col("series_id") == indicator["derive_of"], pl.col("gender") == "M"
-            )
-        else:
-            women = current.filter(pl.col("series_id") == indicator["derive_women"])
-            men = current.filter(pl.col("series_id") == indicator["derive_men"])
-            women = women.filter(pl.col("gender") == "T")
-            men = men.filter(pl.col("gender") == "T")
-        points = (
-            women.select("area_id", "period", women_value="value")
-            .join(men.select("area_id", "period", men_value="value"), on=["area_id", "period"])
-            .with_columns(
-                gender=pl.lit("T"),
-                value=(pl.col("women_value") - pl.col("men_value")).abs(),
-                ci_low=pl.lit(None, dtype=pl.Float64),
-                ci_high=pl.lit(None, dtype=pl.Float64),
-            )
-        )
-    else:
-        points = current.filter(
-            pl.col("series_id") == indicator["series_id"], pl.col("gender").is_in(list(genders))
-        )
+    one = pl.DataFrame(
+        [{name: indicator.get(name) for name in INDICATORS_SCHEMA}], schema=INDICATORS_SCHEMA
+    )
+    observed = conform(
+        observations.filter(pl.col("area_id").is_in(list(area_ids))), OBSERVATION_SCHEMA
+    )
+    points = method.indicator_points(one, method.current_observations(observed, ALL_YEARS))
     return (
-        points.select([pl.col(name).cast(dtype) for name, dtype in POINT_SCHEMA.items()])
-        .unique(subset=["area_id", "gender", "period"], keep="last")
+        points.filter(pl.col("gender").is_in(list(genders)))
+        .select([pl.col(name).cast(dtype) for name, dtype in POINT_SCHEMA.items()])
         .sort("area_id", "gender", "period")
     )
 
