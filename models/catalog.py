@@ -396,6 +396,8 @@ def _parse_indicator(
             report('a gap target needs a gap derivation (derive = { kind = "gap", ... })')
         if direction_word != "lower":
             report("a gap target is followed with direction = 'lower' (the gap shall shrink)")
+        if entry.get("divided_by_gender"):
+            report("a gap between women and men has no values of its own for K and M")
 
     if target is None or unit not in UNITS or direction_word not in DIRECTIONS:
         return None

@@ -156,6 +156,7 @@ _OUTSIDE_FUNCTIONS = frozenset(
         "sqlite_attach", "postgres_scan", "postgres_attach", "mysql_scan", "delta_scan",
         "iceberg_scan", "iceberg_metadata", "iceberg_snapshots", "read_duckdb", "query",
         "query_table", "getenv", "st_read", "load_aws_credentials", "duckdb_secrets",
+        "which_secret", "json_execute_serialized_sql",
     }
 )  # fmt: skip
 _EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?(\s*\([^)]*\))?\s+", re.IGNORECASE)

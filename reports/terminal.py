@@ -29,6 +29,8 @@ def status_rows(db_path: Path, catalog_id: str, areas: Sequence[str], gender: st
     )
     if rows.is_empty():
         raise ValueError(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
+    if gender.upper() not in ("T", "K", "M", "ALL"):
+        raise ValueError(f"gender must be T, K, M or all, not {gender!r}")
     if gender.upper() != "ALL":
         rows = rows.filter(pl.col("gender") == gender.upper())
     if areas:

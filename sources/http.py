@@ -23,7 +23,8 @@ USER_AGENT = (
 )
 TOTAL_RETRIES = 5
 BACKOFF_FACTOR = 0.5  # seconds; urllib3 sleeps factor * 2**(n-1) before the n-th retry
-BACKOFF_MAX = 60.0  # seconds; no single backoff sleep is longer (Retry-After is not capped)
+BACKOFF_MAX = 60.0  # seconds; no single backoff sleep is longer
+RETRY_AFTER_MAX = 300.0  # seconds; a longer Retry-After would stall the nightly job (and its lock)
 TIMEOUT = 30.0  # seconds, per connect and per read; Kolada answers big pages within seconds
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_METHODS = frozenset({"GET", "HEAD"})  # only idempotent requests are repeated
@@ -88,9 +89,16 @@ class PoliteSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+class CappedRetry(Retry):
+    """Honours Retry-After up to RETRY_AFTER_MAX; the retry budget still ends a run of 429s."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
+
+
 def make_retry(total_retries: int = TOTAL_RETRIES, backoff_factor: float = BACKOFF_FACTOR) -> Retry:
     """The retry policy: transient failures are retried, a client error (4xx) never is."""
-    return Retry(
+    return CappedRetry(
         total=total_retries,
         connect=total_retries,
         read=total_retries,

@@ -101,6 +101,16 @@ target = { kind = "pp", amount = 2 }
 areas = ["kommun", "9999"]
 
 [[indicator]]
+id = "gap_by_gender"
+title = "Skillnad per kön"
+goal_area = "X"
+derive = { kind = "gap", of = "kolada:N15428" }
+unit = "percent"
+direction = "lower"
+target = { kind = "gap" }
+divided_by_gender = true
+
+[[indicator]]
 id = "bad_series"
 title = "Felaktigt serie-id"
 goal_area = "X"
@@ -184,6 +194,7 @@ def test_check_names_every_problem_with_file_entry_and_reason(tmp_path: Path) ->
         ("unknown_area", "unknown area '9999'"),
         ("bad_series", "malformed series id 'kolada:15428'"),
         ("bad_series", "unknown field 'shape'"),
+        ("gap_by_gender", "a gap between women and men has no values of its own for K and M"),
     }
     assert expected <= found, expected - found
     assert any(

@@ -242,3 +242,12 @@ def test_metadata_endpoints_parse_over_http(kolada_server, session, archive):
     assert "0017" in municipalities["area_id"].to_list()
     groups = list(fetch_municipality_groups(session, kolada_server.base_url, archive))
     assert groups[0].body["values"][0]["id"] == "G33624"
+
+
+def test_a_very_long_retry_after_is_capped_so_the_nightly_job_cannot_stall() -> None:
+    from sources.http import RETRY_AFTER_MAX, make_retry
+
+    retry = make_retry()
+    assert retry.parse_retry_after("7") == 7
+    assert retry.parse_retry_after("86400") == RETRY_AFTER_MAX
+    assert retry.new(total=1).parse_retry_after("86400") == RETRY_AFTER_MAX  # kept on retries

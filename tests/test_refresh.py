@@ -313,3 +313,11 @@ def test_an_invalid_catalog_exits_4_with_a_clear_message(tmp_path: Path) -> None
     result = run_refresh(settings, snapshot=SAMPLE)
     assert result.exit_code == 4
     assert "indicator" in result.message
+
+
+def test_status_refuses_an_unknown_gender(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    run_refresh(settings, snapshot=SAMPLE)
+    result = CliRunner().invoke(app, ["status", "--gender", "X", "--db", str(settings.db_path)])
+    assert result.exit_code == 1
+    assert "gender must be T, K, M or all" in result.stderr

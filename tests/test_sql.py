@@ -124,6 +124,10 @@ REFUSED = {
     "read_text": "SELECT content FROM read_text('/etc/hostname')",
     "read_parquet": "SELECT * FROM read_parquet('data/*.parquet')",
     "glob": "SELECT * FROM glob('/etc/*')",
+    "serialized sql": (
+        "SELECT * FROM json_execute_serialized_sql("
+        "json_serialize_sql('SELECT * FROM read_csv(''/etc/passwd'')'))"
+    ),
     "file as table": "SELECT * FROM '/etc/passwd'",
     "read_csv in a CTE": "WITH f AS (SELECT * FROM read_csv_auto('/etc/passwd')) SELECT * FROM f",
     "query()": "SELECT * FROM query('SELECT * FROM read_csv(''/etc/passwd'')')",
