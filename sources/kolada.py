@@ -161,6 +161,11 @@ def fetch_pages(
         if not isinstance(next_url, str):
             raise KoladaResponseError(f"{page.path}: next_url is {next_url!r}, not a URL")
         target = urljoin(page.url, next_url)
+        if urlsplit(target)[:2] != urlsplit(page.url)[:2]:
+            # Paging stays on the API that answered: never follow a link to another host.
+            raise KoladaResponseError(
+                f"{page.path}: next_url {next_url!r} leaves {urlsplit(page.url).netloc}; stopping"
+            )
         if target in seen:
             raise KoladaResponseError(
                 f"{page.path}: next_url {next_url!r} leads back to {target}, already fetched "

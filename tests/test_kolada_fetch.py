@@ -251,3 +251,20 @@ def test_a_very_long_retry_after_is_capped_so_the_nightly_job_cannot_stall() -> 
     assert retry.parse_retry_after("7") == 7
     assert retry.parse_retry_after("86400") == RETRY_AFTER_MAX
     assert retry.new(total=1).parse_retry_after("86400") == RETRY_AFTER_MAX  # kept on retries
+
+
+def test_paging_never_follows_a_next_url_to_another_host(tmp_path: Path) -> None:
+    from sources.kolada import KoladaResponseError, RawArchive, fetch_pages
+
+    class OneHop:
+        """A session whose first answer points its next_url at another host."""
+
+        requests_made = 0
+
+        def get(self, url: str, params: object = None) -> object:
+            body = b'{"values": [], "count": 0, "next_url": "http://elsewhere.invalid/v3/x"}'
+            return type("Response", (), {"url": url, "status_code": 200, "content": body})()
+
+    archive = RawArchive(tmp_path, "run")
+    with pytest.raises(KoladaResponseError, match=r"leaves 127\.0\.0\.1"):
+        list(fetch_pages(OneHop(), "http://127.0.0.1:1/v3/kpi/N15428", None, archive))  # type: ignore[arg-type]
