@@ -228,19 +228,11 @@ def runs(
 
     Example: aktuellt runs --limit 5
     """
-    from pipelines.warehouse import WarehouseError, read_query
+    from pipelines.warehouse import WarehouseError, read_runs
 
     settings = settings_from(db)
     try:
-        rows = read_query(
-            settings.db_path,
-            "SELECT r.run_id, r.started_at, r.kind, r.outcome, r.requests, r.values_received, "
-            "r.inserted, r.revised, r.removed, "
-            "(SELECT count(*) FROM check_results c WHERE c.run_id = r.run_id AND NOT c.success "
-            "AND c.severity = 'critical') AS checks_failed, r.error "
-            "FROM runs r ORDER BY r.started_at DESC LIMIT ?",
-            [limit],
-        )
+        rows = read_runs(settings.db_path, limit)
     except WarehouseError as error:
         fail(str(error))
     _print_frame(rows, output_format, title="Refresh runs")

@@ -32,6 +32,7 @@ VERSION_TABLE = "schema_version"
 
 OUTCOME_SUCCESS = "success"
 OUTCOME_FAILED = "failed"
+OUTCOME_NO_CHANGE = "no_change"  # fetched and checked, nothing new: values and statuses kept
 
 UTC_TIMESTAMP = pl.Datetime("us", "UTC")
 

@@ -21,14 +21,16 @@ from config import Settings
 from models.areas import County, county_areas, load_areas
 from models.catalog import CatalogError, indicators_frame, load_catalogs
 from models.schema import OBSERVATION_SCHEMA, conform
-from models.warehouse_schema import OUTCOME_SUCCESS
+from models.warehouse_schema import OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
+from pipelines.warehouse import WarehouseWriter
 from sources import kolada
 from sources.http import PoliteSession, make_session
 
 INCREMENTAL_MARGIN = dt.timedelta(days=2)  # Kolada's from_date is by day; overlap is harmless
 SUITE = "kolada_values"
-OUTCOME_NO_CHANGE = "no_change"  # fetched and checked, nothing new: not published
+FETCH_KINDS = ("full", "incremental", "snapshot")  # runs that fetch Kolada (not imports)
+FULL_KINDS = ("full", "snapshot")
 
 EXIT_OK = 0
 EXIT_CHECKS_FAILED = 1
@@ -92,7 +94,7 @@ def run_refresh(
         kpis = kolada_kpis(indicators)
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
-            last_fetch = _last_good_fetch(writer)
+            last_fetch = writer.last_fetch_started(FETCH_KINDS)
             if kind == "incremental" and last_fetch is None:
                 kind = result.kind = "full"  # nothing to be incremental against yet
             if kind == "incremental" and last_fetch is not None:
@@ -110,9 +112,9 @@ def run_refresh(
                 checks_dir=settings.checks_dir,
                 share_series=checks.share_series_of(indicators),
                 county_area_ids=county.area_ids,
-                previous_full_count=_previous_full_count(writer),
+                previous_full_count=writer.last_full_load_size(FULL_KINDS),
                 full=full_load,
-                expected_series=_series_with_values(writer, kpis) if full_load else (),
+                expected_series=writer.series_with_values(_kolada_ids(kpis)) if full_load else (),
             )
             result.check_report = report
             if not report.passed:
@@ -250,7 +252,7 @@ class StatusUpdate:
 
 
 def derive_status(
-    writer: Any, settings: Settings, now: dt.datetime, report_year: int | None = None
+    writer: WarehouseWriter, settings: Settings, now: dt.datetime, report_year: int | None = None
 ) -> StatusUpdate:
     """Recompute every status row from the current values; compare with the stored ones.
 
@@ -262,7 +264,7 @@ def derive_status(
         load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
     )
     last = writer.last_successful_run()
-    previous_indicators = writer.query("SELECT * FROM indicators")
+    previous_indicators = writer.indicators()
     rows = progress.compute_progress(
         indicators,
         writer.current_observations(),
@@ -270,7 +272,7 @@ def derive_status(
         county.county_id,
         settings.method,
         report_year or now.year,
-        series=writer.query("SELECT * FROM series"),
+        series=writer.series(),
     )
     changes = progress.status_changes(
         writer.previous_progress(),
@@ -285,7 +287,9 @@ def derive_status(
     return StatusUpdate(indicators, rows, changes, catalogs_changed)
 
 
-def store_status(writer: Any, update: StatusUpdate, run_id: str, now: dt.datetime) -> None:
+def store_status(
+    writer: WarehouseWriter, update: StatusUpdate, run_id: str, now: dt.datetime
+) -> None:
     """Store the status rows, the catalogs and areas behind them, and the history of changes."""
     writer.replace_areas(_areas_frame())
     writer.replace_indicators(update.indicators)
@@ -294,7 +298,11 @@ def store_status(writer: Any, update: StatusUpdate, run_id: str, now: dt.datetim
 
 
 def recompute_status(
-    writer: Any, settings: Settings, run_id: str, now: dt.datetime, report_year: int | None = None
+    writer: WarehouseWriter,
+    settings: Settings,
+    run_id: str,
+    now: dt.datetime,
+    report_year: int | None = None,
 ) -> pl.DataFrame:
     """Derive and store the status rows in one go; return the rows that changed."""
     update = derive_status(writer, settings, now, report_year)
@@ -307,15 +315,6 @@ def _areas_frame() -> pl.DataFrame:
         [vars(area) for area in load_areas().values()],
         schema={"area_id": pl.String, "name": pl.String, "kind": pl.String, "county_id": pl.String},
     )
-
-
-def _previous_full_count(writer: Any) -> int | None:
-    found = writer.query(
-        "SELECT values_received FROM runs WHERE outcome = ? AND kind IN ('full', 'snapshot') "
-        "ORDER BY started_at DESC LIMIT 1",
-        [OUTCOME_SUCCESS],
-    )
-    return int(found["values_received"][0]) if found.height else None
 
 
 def _with_catalog_units(series: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
@@ -339,26 +338,6 @@ def _kolada_ids(kpis: Sequence[str]) -> list[str]:
 def _returned_series(batch: pl.DataFrame, kpis: Sequence[str]) -> list[str]:
     returned = set(batch["series_id"].unique().to_list())
     return [series_id for series_id in _kolada_ids(kpis) if series_id in returned]
-
-
-def _series_with_values(writer: Any, kpis: Sequence[str]) -> list[str]:
-    """The catalog's Kolada series that have current values: a full load should return them."""
-    found = writer.query(
-        "SELECT DISTINCT series_id FROM current_observations WHERE list_contains(?, series_id)",
-        [_kolada_ids(kpis)],
-    )
-    return sorted(found["series_id"].to_list())
-
-
-def _last_good_fetch(writer: Any) -> dt.datetime | None:
-    """When the last run that fetched everything it asked for started (published or not)."""
-    found = writer.query(
-        "SELECT max(started_at) AS started_at FROM runs WHERE outcome IN (?, ?) "
-        "AND kind IN ('full', 'incremental', 'snapshot')",
-        [OUTCOME_SUCCESS, OUTCOME_NO_CHANGE],
-    )
-    started: dt.datetime | None = found["started_at"][0]
-    return started
 
 
 def _run_record(

@@ -36,6 +36,7 @@ from models.warehouse_schema import (
     COMPARED_COLUMNS,
     MIGRATIONS,
     OBSERVATIONS_SCHEMA,
+    OUTCOME_NO_CHANGE,
     OUTCOME_SUCCESS,
     PROGRESS_HISTORY_SCHEMA,
     PROGRESS_TABLE_SCHEMA,
@@ -94,6 +95,89 @@ def read_query(db_path: Path, sql: str, params: list[Any] | None = None) -> pl.D
         return _fetch(con, sql, params)
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class ReportFrames:
+    """What a report reads, from one consistent read-only view of the warehouse."""
+
+    indicators: pl.DataFrame
+    progress: pl.DataFrame
+    observations: pl.DataFrame  # current values of the catalog's series in the areas asked for
+    areas: pl.DataFrame
+    series: pl.DataFrame
+    data_fetched_at: datetime | None  # the end of the last run that fetched successfully
+
+
+def read_report_frames(
+    db_path: Path, catalog_id: str, series_ids: Sequence[str] | None, area_ids: Sequence[str]
+) -> ReportFrames:
+    """One catalog's rows, the values behind them and the data vintage, in one connection.
+
+    With series_ids None, the series are those the catalog's indicators read.
+    """
+    con = _connect_existing(db_path, read_only=True)
+    try:
+        indicators = _fetch(con, "SELECT * FROM indicators WHERE catalog_id = ?", [catalog_id])
+        if series_ids is None:
+            series_ids = (
+                pl.concat(
+                    [
+                        indicators[c]
+                        for c in ("series_id", "derive_of", "derive_women", "derive_men")
+                    ]
+                )
+                .drop_nulls()
+                .unique()
+                .to_list()
+            )
+        fetched = _first_row(
+            con,
+            "SELECT max(finished_at) FROM runs WHERE outcome IN (?, ?)",
+            [OUTCOME_SUCCESS, OUTCOME_NO_CHANGE],
+        )
+        return ReportFrames(
+            indicators=indicators,
+            progress=_fetch(con, "SELECT * FROM progress WHERE catalog_id = ?", [catalog_id]),
+            observations=_fetch(
+                con,
+                "SELECT * FROM current_observations "
+                "WHERE list_contains(?, series_id) AND list_contains(?, area_id)",
+                [list(series_ids), list(area_ids)],
+            ),
+            areas=_fetch(con, "SELECT * FROM areas", None),
+            series=_fetch(con, "SELECT * FROM series", None),
+            data_fetched_at=fetched[0] if fetched else None,
+        )
+    finally:
+        con.close()
+
+
+def read_status_rows(db_path: Path, catalog_id: str) -> pl.DataFrame:
+    """Status rows of one catalog with area names and indicator titles, in report order."""
+    return read_query(
+        db_path,
+        "SELECT p.area_id, a.name AS area_name, p.catalog_id, p.indicator_id, i.title, "
+        "p.gender, p.baseline_year, p.baseline_value, p.latest_year, p.latest_value, p.change, "
+        "p.target_value, p.status, p.status_label, p.status_symbol, p.explanation "
+        "FROM progress p JOIN areas a USING (area_id) "
+        "JOIN indicators i USING (catalog_id, indicator_id) "
+        "WHERE p.catalog_id = ? ORDER BY a.kind, a.name, i.goal_area, p.indicator_id, p.gender",
+        [catalog_id],
+    )
+
+
+def read_runs(db_path: Path, limit: int) -> pl.DataFrame:
+    """The newest runs with their counts, outcome and number of failed critical checks."""
+    return read_query(
+        db_path,
+        "SELECT r.run_id, r.started_at, r.kind, r.outcome, r.requests, r.values_received, "
+        "r.inserted, r.revised, r.removed, "
+        "(SELECT count(*) FROM check_results c WHERE c.run_id = r.run_id AND NOT c.success "
+        "AND coalesce(c.severity, 'critical') = 'critical') AS checks_failed, r.error "
+        "FROM runs r ORDER BY r.started_at DESC LIMIT ?",
+        [limit],
+    )
 
 
 def read_schema_version(db_path: Path) -> int | None:
@@ -456,6 +540,40 @@ class WarehouseWriter:
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         """A query against the state being written (not yet published)."""
         return _fetch(self._con, sql, params)
+
+    def indicators(self) -> pl.DataFrame:
+        return self.query("SELECT * FROM indicators")
+
+    def series(self) -> pl.DataFrame:
+        return self.query("SELECT * FROM series")
+
+    def series_with_values(self, series_ids: Sequence[str]) -> list[str]:
+        """Which of these series have current values."""
+        found = self.query(
+            "SELECT DISTINCT series_id FROM current_observations "
+            "WHERE list_contains(?, series_id) ORDER BY series_id",
+            [list(series_ids)],
+        )
+        return found["series_id"].to_list()
+
+    def last_fetch_started(self, kinds: Sequence[str]) -> datetime | None:
+        """When the last run of these kinds that fetched everything it asked for started."""
+        found = _first_row(
+            self._con,
+            "SELECT max(started_at) FROM runs WHERE outcome IN (?, ?) AND list_contains(?, kind)",
+            [OUTCOME_SUCCESS, OUTCOME_NO_CHANGE, list(kinds)],
+        )
+        return found[0] if found else None
+
+    def last_full_load_size(self, kinds: Sequence[str]) -> int | None:
+        """Values received by the last successful run of these kinds (full loads)."""
+        found = _first_row(
+            self._con,
+            "SELECT values_received FROM runs WHERE outcome = ? AND list_contains(?, kind) "
+            "ORDER BY started_at DESC LIMIT 1",
+            [OUTCOME_SUCCESS, list(kinds)],
+        )
+        return int(found[0]) if found and found[0] is not None else None
 
     # observations ------------------------------------------------------------------------
 
@@ -835,9 +953,11 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None) -
         raise WarehouseError(f"query failed: {error}") from error
 
 
-def _first_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | None:
+def _first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
     # fetchall, not fetchone: DuckDB refuses other work on a connection with an unfinished result.
-    rows = con.execute(sql).fetchall()
+    rows = con.execute(sql, params).fetchall()
     return rows[0] if rows else None
 
 

@@ -11,10 +11,8 @@ from config import Settings
 from models.areas import county_areas
 from models.catalog import find_catalog_path, load_catalog
 from models.schema import OBSERVATION_SCHEMA, PROGRESS_SCHEMA, conform
-from models.warehouse_schema import OUTCOME_SUCCESS
 from pipelines import progress as method
-from pipelines.refresh import OUTCOME_NO_CHANGE
-from pipelines.warehouse import read_query
+from pipelines.warehouse import read_report_frames
 
 
 @dataclass(frozen=True)
@@ -38,57 +36,38 @@ def load_report_inputs(
     The status rows are the stored ones when `report_year` is theirs (the default); for another
     year they are recomputed from the same stored values, so no value after that year is used.
     """
-    db_path = settings.db_path
     county = county_areas(settings.county_id)
-    indicators = read_query(db_path, "SELECT * FROM indicators WHERE catalog_id = ?", [catalog_id])
-    if indicators.is_empty():
+    frames = read_report_frames(settings.db_path, catalog_id, None, county.area_ids)
+    if frames.indicators.is_empty():
         raise ValueError(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
-    stored = read_query(db_path, "SELECT * FROM progress WHERE catalog_id = ?", [catalog_id])
-    series_ids = pl.concat(
-        [indicators[c] for c in ("series_id", "derive_of", "derive_women", "derive_men")]
-    ).drop_nulls()
-    observations = conform(
-        read_query(
-            db_path,
-            "SELECT * FROM current_observations "
-            "WHERE list_contains(?, series_id) AND list_contains(?, area_id)",
-            [series_ids.unique().to_list(), county.area_ids],
-        ).with_columns(is_deleted=False),
-        OBSERVATION_SCHEMA,
-    )
-    areas = read_query(db_path, "SELECT * FROM areas")
-    stored_years = stored["report_year"].drop_nulls().unique().to_list()
+    if frames.data_fetched_at is None:
+        raise ValueError("the warehouse has no successful refresh: the data date is unknown")
+    observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
+    stored_years = frames.progress["report_year"].drop_nulls().unique().to_list()
     stored_year: int | None = stored_years[0] if len(stored_years) == 1 else None
     year: int = report_year or stored_year or dt.date.today().year
     rows = (
-        stored
+        frames.progress
         if year == stored_year
         else method.compute_progress(
-            indicators,
+            frames.indicators,
             observations,
-            areas,
+            frames.areas,
             county.county_id,
             settings.method,
             year,
-            series=read_query(db_path, "SELECT * FROM series"),
+            series=frames.series,
         )
     )
-    vintage = read_query(
-        db_path,
-        "SELECT max(finished_at) AS finished_at FROM runs WHERE outcome IN (?, ?)",
-        [OUTCOME_SUCCESS, OUTCOME_NO_CHANGE],
-    )["finished_at"][0]
-    if vintage is None:
-        raise ValueError("the warehouse has no successful refresh: the data date is unknown")
     title = load_catalog(find_catalog_path(catalog_id, settings.catalog_dirs)).title
     return ReportInputs(
         progress=conform(rows, PROGRESS_SCHEMA),
         observations=observations,
-        indicators=indicators,
-        areas=areas,
+        indicators=frames.indicators,
+        areas=frames.areas,
         county_id=county.county_id,
         catalog_id=catalog_id,
         catalog_title=title,
         report_year=year,
-        data_date=vintage.date(),
+        data_date=frames.data_fetched_at.date(),
     )

@@ -8,25 +8,12 @@ from pathlib import Path
 import polars as pl
 
 from models.swedish import format_number
-from pipelines.warehouse import read_query
-
-STATUS_COLUMNS = (
-    "area_id, a.name AS area_name, p.catalog_id, p.indicator_id, i.title, p.gender, "
-    "p.baseline_year, p.baseline_value, p.latest_year, p.latest_value, p.change, "
-    "p.target_value, p.status, p.status_label, p.status_symbol, p.explanation"
-)
+from pipelines.warehouse import read_status_rows
 
 
 def status_rows(db_path: Path, catalog_id: str, areas: Sequence[str], gender: str) -> pl.DataFrame:
     """Status rows of one catalog, for the given area ids or names (all when empty)."""
-    rows = read_query(
-        db_path,
-        f"SELECT p.{STATUS_COLUMNS} FROM progress p "
-        "JOIN areas a USING (area_id) "
-        "JOIN indicators i USING (catalog_id, indicator_id) "
-        "WHERE p.catalog_id = ? ORDER BY a.kind, a.name, i.goal_area, p.indicator_id, p.gender",
-        [catalog_id],
-    )
+    rows = read_status_rows(db_path, catalog_id)
     if rows.is_empty():
         raise ValueError(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
     if gender.upper() not in ("T", "K", "M", "ALL"):
