@@ -245,6 +245,22 @@ def trend_chart(
     return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
 
 
+def status_colour() -> alt.Color:
+    """The status colour channel: the Okabe–Ito palette of models/status.py, one legend."""
+    return alt.Color(
+        "status_label:N",
+        scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
+        legend=alt.Legend(
+            title=None,
+            columns=2,
+            direction="vertical",
+            symbolType="square",
+            symbolStrokeColor="#8c8c8c",
+            symbolStrokeWidth=1,
+        ),
+    )
+
+
 def status_heatmap_chart(
     cells: pl.DataFrame,
     *,
@@ -275,18 +291,7 @@ def status_heatmap_chart(
     y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=200))
     base = alt.Chart(frame).encode(x=x, y=y)
     rects = base.mark_rect(stroke="#bfbfbf", strokeWidth=0.6).encode(
-        color=alt.Color(
-            "status_label:N",
-            scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
-            legend=alt.Legend(
-                title=None,
-                columns=2,
-                direction="vertical",
-                symbolType="square",
-                symbolStrokeColor="#8c8c8c",
-                symbolStrokeWidth=1,
-            ),
-        ),
+        color=status_colour(),
         tooltip=[
             alt.Tooltip("area:N", title="Område"),
             alt.Tooltip("indicator:N", title="Indikator"),
@@ -441,18 +446,7 @@ def status_count_chart(
             x=alt.X("start:Q", title="Antal indikatorer", axis=alt.Axis(tickMinStep=1)),
             x2=alt.X2("end:Q"),
             y=y,
-            color=alt.Color(
-                "status_label:N",
-                scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
-                legend=alt.Legend(
-                    title=None,
-                    columns=2,
-                    direction="vertical",
-                    symbolType="square",
-                    symbolStrokeColor="#8c8c8c",
-                    symbolStrokeWidth=1,
-                ),
-            ),
+            color=status_colour(),
             tooltip=[
                 alt.Tooltip("area:N", title="Område"),
                 alt.Tooltip("status_label:N", title="Status"),
