@@ -302,11 +302,7 @@ def report(
     settings = settings_from(db, county=county)
     inputs = _report_inputs(settings, catalog, year)
     try:
-        written = build_report(
-            inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
-            inputs.county_id, inputs.catalog_id, inputs.report_year, inputs.data_date,
-            out_dir, area_ids=area or None, pdf=pdf, catalog_title=inputs.catalog_title,
-        )  # fmt: skip
+        written = build_report(inputs.context(), out_dir, area_ids=area or None, pdf=pdf)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
     out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
@@ -340,12 +336,12 @@ def charts(
     inputs = _report_inputs(settings, catalog, year)
     try:
         manifest = build_charts(
-            inputs.progress, inputs.observations, inputs.indicators, inputs.areas,
-            inputs.county_id, inputs.catalog_id, inputs.report_year, inputs.data_date,
-            out_dir, formats=[f.strip() for f in formats.split(",") if f.strip()],
-            area_ids=area or None, indicator_ids=indicator or None,
-            catalog_title=inputs.catalog_title,
-        )  # fmt: skip
+            inputs.context(),
+            out_dir,
+            formats=[f.strip() for f in formats.split(",") if f.strip()],
+            area_ids=area or None,
+            indicator_ids=indicator or None,
+        )
     except (ValueError, RuntimeError) as error:
         fail(str(error))
     out.print(f"charts written; manifest {manifest}")

@@ -30,7 +30,8 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="aktuellt-bench-"))
 
     started = time.perf_counter()
-    pages = build_report(**args, out_dir=out / "report", pdf=False, workers=options.workers)
+    ctx = report_context(**args)
+    pages = build_report(ctx, out_dir=out / "report", pdf=False, workers=options.workers)
     report_s = time.perf_counter() - started
     pdf_s = 0.0
     if not options.no_pdf:
@@ -40,20 +41,10 @@ def main() -> None:
         print_pdfs(pages)
         pdf_s = time.perf_counter() - started
     started = time.perf_counter()
-    manifest = build_charts(**args, out_dir=out / "charts", workers=options.workers)
+    manifest = build_charts(ctx, out_dir=out / "charts", workers=options.workers)
     charts_s = time.perf_counter() - started
 
     # The floor: the same specs, converted serially in this process, divided by the cores.
-    ctx = report_context(
-        data.progress,
-        data.observations,
-        data.indicators,
-        data.areas,
-        COUNTY_ID,
-        "np2022",
-        args["report_year"],
-        args["data_date"],
-    )
     page_specs = [
         chart.to_dict()
         for area_id in [*ctx.municipalities, COUNTY_ID]

@@ -13,6 +13,7 @@ from models.catalog import find_catalog_path, load_catalog
 from models.schema import OBSERVATION_SCHEMA, PROGRESS_SCHEMA, conform
 from pipelines import progress as method
 from pipelines.warehouse import read_report_frames
+from reports.pages import ReportContext, report_context
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,20 @@ class ReportInputs:
     catalog_title: str
     report_year: int
     data_date: dt.date  # when the values were last fetched: the data vintage
+
+    def context(self) -> ReportContext:
+        """The report's view of these inputs, shared by the pages and the seminar charts."""
+        return report_context(
+            self.progress,
+            self.observations,
+            self.indicators,
+            self.areas,
+            self.county_id,
+            self.catalog_id,
+            self.report_year,
+            self.data_date,
+            self.catalog_title,
+        )
 
 
 def load_report_inputs(

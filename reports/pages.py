@@ -711,37 +711,18 @@ def area_svgs(area_id: str) -> dict[str, str]:
 
 
 def build_report(
-    progress: pl.DataFrame,
-    observations: pl.DataFrame,
-    indicators: pl.DataFrame,
-    areas: pl.DataFrame,
-    county_id: str,
-    catalog_id: str,
-    report_year: int,
-    data_date: dt.date,
+    ctx: ReportContext,
     out_dir: Path,
     area_ids: Sequence[str] | None = None,
     pdf: bool = True,
     workers: int = 2,
-    catalog_title: str | None = None,
 ) -> list[Path]:
     """Write index.html, one page per area (the region's holds the county charts), and PDFs.
 
     Returns the written paths. area_ids limits the area pages (default: every municipality of
-    the county and the region).
+    the county and the region). Build `ctx` with report_context().
     """
-    ctx = report_context(
-        progress,
-        observations,
-        indicators,
-        areas,
-        county_id,
-        catalog_id,
-        report_year,
-        data_date,
-        catalog_title,
-    )
-    page_areas = list(area_ids) if area_ids is not None else [*ctx.municipalities, county_id]
+    page_areas = list(area_ids) if area_ids is not None else [*ctx.municipalities, ctx.county_id]
     unknown = [a for a in page_areas if a not in ctx.names]
     if unknown:
         raise ValueError(f"unknown area ids: {', '.join(unknown)}")

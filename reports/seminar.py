@@ -7,7 +7,6 @@ readable when pasted alone into a slide.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ from reports.charts import trend_alt_text, trend_chart
 from reports.pages import (
     ReportContext,
     page_entries,
-    report_context,
     set_worker_context,
     worker_context,
 )
@@ -37,38 +35,20 @@ MANIFEST_COLUMNS = ("file", "area", "indicator", "status", "alt_text")
 
 
 def build_charts(
-    progress: pl.DataFrame,
-    observations: pl.DataFrame,
-    indicators: pl.DataFrame,
-    areas: pl.DataFrame,
-    county_id: str,
-    catalog_id: str,
-    report_year: int,
-    data_date: dt.date,
+    ctx: ReportContext,
     out_dir: Path,
     formats: Sequence[str] = FORMATS,
     area_ids: Sequence[str] | None = None,
     indicator_ids: Sequence[str] | None = None,
     workers: int = 2,
-    catalog_title: str | None = None,
 ) -> Path:
     """Write `<out>/<area-slug>/<indicator_id>.<fmt>` and `<out>/manifest.csv`; return the
-    manifest's path. Only indicators with values for the area get a chart."""
+    manifest's path. Only indicators with values for the area get a chart. Build `ctx` with
+    reports.pages.report_context()."""
     unknown_formats = sorted(set(formats) - set(FORMATS))
     if unknown_formats:
         raise ValueError(f"unknown chart formats {unknown_formats} (known: {', '.join(FORMATS)})")
-    ctx = report_context(
-        progress,
-        observations,
-        indicators,
-        areas,
-        county_id,
-        catalog_id,
-        report_year,
-        data_date,
-        catalog_title,
-    )
-    chosen_areas = list(area_ids) if area_ids is not None else [*ctx.municipalities, county_id]
+    chosen_areas = list(area_ids) if area_ids is not None else [*ctx.municipalities, ctx.county_id]
     wanted = set(indicator_ids) if indicator_ids is not None else None
     tasks = [
         AreaTask(

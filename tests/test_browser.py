@@ -26,7 +26,7 @@ def report_dir() -> Path:
         report_data(), "behoriga_yrkesprogram", "Behöriga <script>window.hacked=1</script> elever"
     )
     out = Path(tempfile.mkdtemp(prefix="aktuellt-report-"))
-    build_report(**data.args(), out_dir=out, area_ids=[AREA_ID, "0017"], workers=2)
+    build_report(report_context(**data.args()), out_dir=out, area_ids=[AREA_ID, "0017"], workers=2)
     return out
 
 

@@ -136,7 +136,11 @@ def test_an_indicator_title_with_a_script_tag_is_shown_as_text():
 
 def test_pages_are_swedish_self_contained_and_name_their_sources(tmp_path: Path):
     paths = build_report(
-        **report_data().args(), out_dir=tmp_path, area_ids=["1780"], pdf=False, workers=1
+        report_context(**report_data().args()),
+        out_dir=tmp_path,
+        area_ids=["1780"],
+        pdf=False,
+        workers=1,
     )
     assert [p.name for p in paths] == ["index.html", "karlstad.html"]
     for path in paths:
@@ -174,7 +178,7 @@ def png_width(path: Path) -> int:
 
 def test_seminar_charts_are_files_with_a_manifest(tmp_path: Path):
     manifest = build_charts(
-        **report_data().args(),
+        report_context(**report_data().args()),
         out_dir=tmp_path,
         area_ids=["1765", COUNTY_ID],
         indicator_ids=["behoriga_yrkesprogram", "fallskador_80_plus"],
