@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -183,7 +182,9 @@ def refresh(
     settings = settings_from(db, data, county)
     log_path = log_to_file(settings.logs_dir)
     interactive = sys.stderr.isatty()
-    with Console(stderr=True).status("refreshing", spinner="dots") if interactive else _quiet():
+    with (
+        Console(stderr=True).status("refreshing", spinner="dots") if interactive else nullcontext()
+    ):
         result = refresh_pipeline.run_refresh(
             settings, full=full, snapshot=snapshot, report_year=year, step=_step(interactive)
         )
@@ -454,11 +455,6 @@ def _step(interactive: bool) -> Any:
             Console(stderr=True).log(message)
 
     return report
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    yield
 
 
 def _print_refresh_summary(result: Any, log_path: Path) -> None:

@@ -26,7 +26,7 @@ import polars as pl
 
 from config import MethodSettings
 from models.areas import AREAS_FILE
-from models.catalog import indicators_frame, load_catalogs
+from models.catalog import indicators_frame, load_catalogs, series_read_by
 from models.schema import GENDERS, OBSERVATION_KEY, OBSERVATION_SCHEMA, conform
 from pipelines.progress import compute_progress
 
@@ -48,16 +48,8 @@ def build_observations(
     indicators: pl.DataFrame, areas: pl.DataFrame, seed: int = 1
 ) -> pl.DataFrame:
     """One value per series × area × year × gender; survey series carry a 95 % interval."""
-    series = (
-        pl.concat(
-            [indicators[name] for name in ("series_id", "derive_of", "derive_women", "derive_men")]
-        )
-        .drop_nulls()
-        .unique()
-        .sort()
-    )
     grid = (
-        pl.DataFrame({"series_id": series})
+        pl.DataFrame({"series_id": series_read_by(indicators)})
         .join(areas.select("area_id"), how="cross")
         .join(pl.DataFrame({"period": list(YEARS)}, schema={"period": pl.Int32}), how="cross")
         .join(pl.DataFrame({"gender": list(GENDERS)}), how="cross")

@@ -202,6 +202,15 @@ def check_catalog(path: Path, areas: Mapping[str, Area] | None = None) -> list[P
     return _parse(path, areas)[1]
 
 
+SERIES_COLUMNS = ("series_id", "derive_of", "derive_women", "derive_men")
+
+
+def series_read_by(indicators: pl.DataFrame) -> list[str]:
+    """Every source series these catalog rows read, directly or through a derivation."""
+    read = pl.concat([indicators[column] for column in SERIES_COLUMNS])
+    return sorted(read.drop_nulls().unique().to_list())
+
+
 def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
     """The catalogs as one table: the warehouse's `indicators` and the method's input."""
     rows = [

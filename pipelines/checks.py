@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from models.catalog import SHARE_UNITS
+from models.catalog import SHARE_UNITS, series_read_by
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA
 from models.warehouse_schema import CHECK_RESULTS_SCHEMA
 
@@ -87,11 +87,7 @@ def check_observations(
 
 def share_series_of(indicators: pl.DataFrame) -> list[str]:
     """Series whose values are shares (0–100), read from the catalog's units."""
-    shares = indicators.filter(pl.col("unit").is_in(list(SHARE_UNITS)))
-    series = pl.concat(
-        [shares["series_id"], shares["derive_of"], shares["derive_women"], shares["derive_men"]]
-    )
-    return sorted(series.drop_nulls().unique().to_list())
+    return series_read_by(indicators.filter(pl.col("unit").is_in(list(SHARE_UNITS))))
 
 
 def _expectations(

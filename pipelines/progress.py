@@ -145,26 +145,27 @@ def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.Data
     gap_of = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_of").is_not_null())
     gap_pair = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_women").is_not_null())
     side = ["period", "area_id"]
-    women = pl.concat(
-        [
-            gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
-                current.filter(pl.col("gender") == "K"), on="series_id"
-            ),
-            gap_pair.select(*INDICATOR_KEY, series_id="derive_women").join(
-                current.filter(pl.col("gender") == "T"), on="series_id"
-            ),
-        ]
-    ).select(*INDICATOR_KEY, *side, women="value", women_survey="survey")
-    men = pl.concat(
-        [
-            gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
-                current.filter(pl.col("gender") == "M"), on="series_id"
-            ),
-            gap_pair.select(*INDICATOR_KEY, series_id="derive_men").join(
-                current.filter(pl.col("gender") == "T"), on="series_id"
-            ),
-        ]
-    ).select(*INDICATOR_KEY, *side, men="value", men_survey="survey")
+
+    def gap_side(name: str, gender: str, pair_column: str) -> pl.DataFrame:
+        """One side of a gap: gender K or M of `derive_of`, or the T values of a paired series."""
+        return pl.concat(
+            [
+                gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
+                    current.filter(pl.col("gender") == gender), on="series_id"
+                ),
+                gap_pair.select(*INDICATOR_KEY, series_id=pair_column).join(
+                    current.filter(pl.col("gender") == "T"), on="series_id"
+                ),
+            ]
+        ).select(
+            *INDICATOR_KEY,
+            *side,
+            pl.col("value").alias(name),
+            pl.col("survey").alias(f"{name}_survey"),
+        )
+
+    women = gap_side("women", "K", "derive_women")
+    men = gap_side("men", "M", "derive_men")
     gaps = women.join(men, on=[*INDICATOR_KEY, *side]).select(
         *INDICATOR_KEY,
         *side,

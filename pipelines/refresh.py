@@ -19,9 +19,9 @@ import polars as pl
 
 from config import Settings
 from models.areas import County, county_areas, load_areas
-from models.catalog import CatalogError, indicators_frame, load_catalogs
+from models.catalog import CatalogError, indicators_frame, load_catalogs, series_read_by
 from models.schema import OBSERVATION_SCHEMA, conform
-from models.warehouse_schema import OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
+from models.warehouse_schema import AREAS_SCHEMA, OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
 from pipelines.warehouse import WarehouseWriter
 from sources import kolada
@@ -88,9 +88,7 @@ def run_refresh(
     session = session or make_session()
     try:
         county = county_areas(settings.county_id)
-        indicators = indicators_frame(
-            load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
-        )
+        indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
@@ -132,7 +130,7 @@ def run_refresh(
             )
             writer.upsert_series(_with_catalog_units(series, indicators), now)
             step("recomputing status")
-            update = derive_status(writer, settings, now, report_year)
+            update = derive_status(writer, settings, now, report_year, indicators)
             data_changed = result.counts.inserted + result.counts.revised + result.counts.removed
             if data_changed or update.changed or last_fetch is None:
                 store_status(writer, update, run_id, now)
@@ -180,9 +178,9 @@ class ChecksFailed(Exception):
 
 def kolada_kpis(indicators: pl.DataFrame) -> list[str]:
     """The Kolada KPI ids the catalogs read, directly or through a derivation."""
-    columns = ["series_id", "derive_of", "derive_women", "derive_men"]
-    series = pl.concat([indicators[column] for column in columns]).drop_nulls().unique()
-    return sorted(s.removeprefix("kolada:") for s in series.to_list() if s.startswith("kolada:"))
+    return [
+        s.removeprefix("kolada:") for s in series_read_by(indicators) if s.startswith("kolada:")
+    ]
 
 
 def _fetch(
@@ -242,6 +240,7 @@ def _tag_surveys(values: pl.DataFrame) -> pl.DataFrame:
 @dataclass(frozen=True)
 class StatusUpdate:
     indicators: pl.DataFrame  # the catalogs the rows were computed from
+    areas: pl.DataFrame  # the areas the rows were computed for
     rows: pl.DataFrame  # PROGRESS_SCHEMA
     changes: pl.DataFrame  # the rows that differ from the previous ones, with their cause
     catalogs_changed: bool  # anything in the catalogs differs, even without a status change
@@ -252,24 +251,28 @@ class StatusUpdate:
 
 
 def derive_status(
-    writer: WarehouseWriter, settings: Settings, now: dt.datetime, report_year: int | None = None
+    writer: WarehouseWriter,
+    settings: Settings,
+    now: dt.datetime,
+    report_year: int | None = None,
+    indicators: pl.DataFrame | None = None,
 ) -> StatusUpdate:
     """Recompute every status row from the current values; compare with the stored ones.
 
     Reads only: the caller decides whether to store (store_status). A changed catalog, method
-    setting or report year changes rows even when no value changed.
+    setting or report year changes rows even when no value changed. `indicators` are the
+    settings' catalogs, loaded here unless the caller has them already.
     """
-    county = county_areas(settings.county_id)
-    indicators = indicators_frame(
-        load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs)
-    )
+    if indicators is None:
+        indicators = load_indicators(settings)
+    areas = _areas_frame()
     last = writer.last_successful_run()
     previous_indicators = writer.indicators()
     rows = progress.compute_progress(
         indicators,
         writer.current_observations(),
-        _areas_frame(),
-        county.county_id,
+        areas,
+        settings.county_id,
         settings.method,
         report_year or now.year,
         series=writer.series(),
@@ -284,14 +287,14 @@ def derive_status(
     )
     stored = previous_indicators.select(indicators.columns).sort(progress.INDICATOR_KEY)
     catalogs_changed = not stored.equals(indicators.sort(progress.INDICATOR_KEY))
-    return StatusUpdate(indicators, rows, changes, catalogs_changed)
+    return StatusUpdate(indicators, areas, rows, changes, catalogs_changed)
 
 
 def store_status(
     writer: WarehouseWriter, update: StatusUpdate, run_id: str, now: dt.datetime
 ) -> None:
     """Store the status rows, the catalogs and areas behind them, and the history of changes."""
-    writer.replace_areas(_areas_frame())
+    writer.replace_areas(update.areas)
     writer.replace_indicators(update.indicators)
     writer.replace_progress(update.rows, run_id, now)
     writer.append_progress_history(update.changes, run_id, now)
@@ -310,11 +313,13 @@ def recompute_status(
     return update.changes
 
 
+def load_indicators(settings: Settings) -> pl.DataFrame:
+    """The configured catalogs as one frame (the analysts' folders searched first)."""
+    return indicators_frame(load_catalogs(settings.catalogs, load_areas(), settings.catalog_dirs))
+
+
 def _areas_frame() -> pl.DataFrame:
-    return pl.DataFrame(
-        [vars(area) for area in load_areas().values()],
-        schema={"area_id": pl.String, "name": pl.String, "kind": pl.String, "county_id": pl.String},
-    )
+    return pl.DataFrame([vars(area) for area in load_areas().values()], schema=AREAS_SCHEMA)
 
 
 def _with_catalog_units(series: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:

@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from models.catalog import INDICATORS_SCHEMA
+from models.catalog import INDICATORS_SCHEMA, series_read_by
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA, SERIES_SCHEMA, conform
 from models.warehouse_schema import (
     AREAS_SCHEMA,
@@ -120,17 +120,7 @@ def read_report_frames(
     try:
         indicators = _fetch(con, "SELECT * FROM indicators WHERE catalog_id = ?", [catalog_id])
         if series_ids is None:
-            series_ids = (
-                pl.concat(
-                    [
-                        indicators[c]
-                        for c in ("series_id", "derive_of", "derive_women", "derive_men")
-                    ]
-                )
-                .drop_nulls()
-                .unique()
-                .to_list()
-            )
+            series_ids = series_read_by(indicators)
         fetched = _first_row(
             con,
             "SELECT max(finished_at) FROM runs WHERE outcome IN (?, ?)",

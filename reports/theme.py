@@ -6,6 +6,8 @@ series colours (area, county, Riket, target) are declared below once, apart from
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import altair as alt
 
 THEME_NAME = "aktuellt"
@@ -67,6 +69,26 @@ SWEDISH_TIME_LOCALE = {
 }
 
 
+class GuideText(TypedDict):
+    labelFont: str
+    titleFont: str
+    labelFontSize: float
+    titleFontSize: float
+    labelColor: str
+    titleColor: str
+
+
+# Axis and legend labels and titles share one look.
+GUIDE_TEXT: GuideText = {
+    "labelFont": FONT,
+    "titleFont": FONT,
+    "labelFontSize": 11,
+    "titleFontSize": 11,
+    "labelColor": TEXT_COLOUR,
+    "titleColor": TEXT_COLOUR,
+}
+
+
 def theme_config() -> alt.theme.ThemeConfig:
     """The theme as a Vega-Lite config; also embedded in every spec so it renders anywhere."""
     return alt.theme.ThemeConfig(
@@ -87,24 +109,14 @@ def theme_config() -> alt.theme.ThemeConfig:
                 "offset": 10,
             },
             "axis": {
-                "labelFont": FONT,
-                "titleFont": FONT,
-                "labelFontSize": 11,
-                "titleFontSize": 11,
-                "labelColor": TEXT_COLOUR,
-                "titleColor": TEXT_COLOUR,
+                **GUIDE_TEXT,
                 "titleFontWeight": "normal",
                 "gridColor": "#e6e6e6",
                 "domainColor": "#8c8c8c",
                 "tickColor": "#8c8c8c",
             },
             "legend": {
-                "labelFont": FONT,
-                "titleFont": FONT,
-                "labelFontSize": 11,
-                "titleFontSize": 11,
-                "labelColor": TEXT_COLOUR,
-                "titleColor": TEXT_COLOUR,
+                **GUIDE_TEXT,
                 "orient": "bottom",
                 "direction": "horizontal",
                 "labelLimit": 320,

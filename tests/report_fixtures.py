@@ -17,7 +17,7 @@ import polars as pl
 
 from config import MethodSettings
 from models.areas import AREAS_FILE
-from models.catalog import indicators_frame, load_catalogs
+from models.catalog import indicators_frame, load_catalogs, series_read_by
 from models.schema import OBSERVATION_SCHEMA, conform
 from pipelines.progress import compute_progress
 
@@ -116,14 +116,7 @@ def report_data() -> ReportData:
     municipalities = county.filter(pl.col("kind") == "kommun")["area_id"].to_list()
     area_ids = [*municipalities, COUNTY_ID, RIKET_ID]
     indicators = indicators_frame(load_catalogs(["np2022"]))
-    series = sorted(
-        {
-            s.split(":", 1)[1]
-            for column in ("series_id", "derive_of", "derive_women", "derive_men")
-            for s in indicators[column].drop_nulls().to_list()
-            if s.startswith("kolada:")
-        }
-    )
+    series = [s.split(":", 1)[1] for s in series_read_by(indicators) if s.startswith("kolada:")]
     observations = with_group_mean(
         pl.concat([read_kolada_csv(kpi, area_ids) for kpi in series]), municipalities
     )
