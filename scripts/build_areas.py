@@ -1,4 +1,4 @@
-"""Build models/areas.csv from the real Kolada metadata in ../shared/reference-data.
+"""Build models/areas.csv from the real Kolada metadata in data/reference (see its SOURCES.md).
 
 Run: python scripts/build_areas.py [--reference DIR]. The output is committed; running the
 script again gives an identical file. Areas: Riket, the 21 regions, the 290 municipalities and,
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference-data"
+DEFAULT_REFERENCE = ROOT / "data" / "reference"
 OUTPUT = ROOT / "models" / "areas.csv"
 COUNTY_MEAN_GROUP = re.compile(r"^.+ läns kommuner \(ovägt medel\)$")
 

@@ -1,4 +1,4 @@
-"""Build the offline sample data/sample/ from the real Kolada files in ../shared/reference-data.
+"""Build the offline sample data/sample/ from the real Kolada files in data/reference.
 
 Run: python scripts/build_sample.py [--reference DIR] [--out DIR] [--county 0017]. For every
 Kolada KPI of the shipped catalogs that the reference data has, it writes one v3 response
@@ -25,7 +25,7 @@ from models.catalog import load_catalogs
 from sources import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference-data"
+DEFAULT_REFERENCE = ROOT / "data" / "reference"
 DEFAULT_OUTPUT = ROOT / "data" / "sample"
 KPI_METADATA = Path(__file__).with_name("kolada_kpi_metadata.csv")
 SAMPLE_CATALOGS = ("np2020", "np2022", "np2023")
@@ -306,8 +306,8 @@ def format_sources(
         [
             "# data/sample: a small real Kolada snapshot for offline use and tests",
             "",
-            "Built by `scripts/build_sample.py` from `../shared/reference-data/kolada/` (see that",
-            "folder's SOURCES.md for repositories and commits). Do not edit by hand: run",
+            "Built by `scripts/build_sample.py` from `data/reference/kolada/` (see",
+            "`data/reference/SOURCES.md` for repositories and commits). Do not edit by hand: run",
             "`.venv/bin/python scripts/build_sample.py`; a second run gives byte-identical files.",
             "This file is written by the script too.",
             "",
@@ -359,11 +359,11 @@ def format_sources(
             "## KPI metadata (`kolada/kpi.json`)",
             "",
             "The reference data holds no `/kpi` response, so the objects are built from the facts",
-            "in `../shared/docs/kolada-api.md` §4 (2026 titles, municipality type, gender split,",
+            "in the project's Kolada API notes, §4 (2026 titles, municipality type, gender split,",
             "publ_period and next publication date), transcribed into",
             "`scripts/kolada_kpi_metadata.csv`; its `source` column names the row of §4 (or, for",
-            "U01402 and U01404, which §4 does not list, the 2024 title in reference-data's",
-            "SOURCES.md). Fields the doc does not give (description, auspice, operating_area,",
+            "U01402 and U01404, which §4 does not list, the 2024 title in",
+            "data/reference/SOURCES.md). Fields the doc does not give (description, auspice, operating_area,",
             "perspective, prel_publication_date, has_ou_data, and any blank cell) are null.",
             "U01901 is left out of kpi.json because §4 says it is not in the March-2026 v3",
             "catalogue, so a refresh from this sample sees it as a vanished (discontinued) KPI,",

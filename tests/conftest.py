@@ -1,4 +1,4 @@
-"""Shared test set-up: paths to the project and to the read-only reference data."""
+"""Shared test set-up: paths to the project and to its committed reference data (data/reference)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DATA = PROJECT_ROOT.parent / "shared" / "reference-data"
+REFERENCE_DATA = PROJECT_ROOT / "data" / "reference"
 
 
 @pytest.fixture

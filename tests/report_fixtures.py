@@ -1,6 +1,6 @@
 """Report test data: real Kolada values for Värmland (csv-2024 snapshot) and their status rows.
 
-Observations are read from ../shared/reference-data/kolada/csv-2024 (ids as strings); the county
+Observations are read from data/reference/kolada/csv-2024 (ids as strings); the county
 mean group G33624 is the unweighted mean of the 16 municipalities, as Kolada defines it; status
 rows come from the project's own method (pipelines.progress.compute_progress).
 """
@@ -21,7 +21,7 @@ from models.catalog import indicators_frame, load_catalogs, series_read_by
 from models.schema import OBSERVATION_SCHEMA, conform
 from pipelines.progress import compute_progress
 
-REFERENCE_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "reference-data"
+REFERENCE_DATA = Path(__file__).resolve().parent.parent / "data" / "reference"
 KOLADA_CSV = REFERENCE_DATA / "kolada" / "csv-2024"
 COUNTY_ID = "0017"
 GROUP_ID = "G33624"
