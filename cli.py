@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import textwrap
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -11,6 +13,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Column, Table
+from typer._click.exceptions import UsageError  # typer vendors click and does not export it
+from typer.core import TyperGroup
 
 from config import ConfigError, Settings, load_settings
 from models.areas import load_areas
@@ -21,11 +25,59 @@ from models.catalog import (
     find_catalog_path,
     load_catalog,
 )
+from models.exit_codes import EXIT_BUSY, EXIT_CODES, EXIT_USAGE
+from models.names import (
+    BadInput,
+    MissingInput,
+    resolve_areas,
+    resolve_choice,
+    resolve_choices,
+)
+
+TABLE_FORMATS = ("table", "csv", "json")
+
+
+class AktuelltGroup(TyperGroup):
+    """The root command: every usage error exits EXIT_USAGE, whichever command it comes from.
+
+    Click's own (a bad option, a missing argument) would exit 2, which a refresh uses for "source
+    failed"; ours (BadInput, ConfigError) are printed as one line without a traceback.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as error:
+            error.exit_code = EXIT_USAGE
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            error.exit_code = EXIT_USAGE
+            raise
+        except (BadInput, ConfigError) as error:
+            fail(str(error), EXIT_USAGE)
+
+
+def _exit_code_help() -> str:
+    # \b keeps click from re-wrapping the table into one paragraph.
+    rows = "\n".join(
+        textwrap.fill(meaning, 78, initial_indent=f"  {code:<3} ", subsequent_indent=" " * 6)
+        for code, meaning in EXIT_CODES.items()
+    )
+    return f"Exit codes, the same for every command:\n\n\b\n{rows}"
+
 
 app = typer.Typer(
+    cls=AktuelltGroup,
     help=(
         "Aktuellt perspektiv: follow the Nya perspektiv indicators per municipality and county.\n\n"
-        "Example: aktuellt refresh --snapshot data/sample && aktuellt status --area 1780"
+        "\b\nAreas: a Kolada id (1780, 0017), a name in any case, with or without å/ä/ö\n"
+        "(Karlstad, 'region värmland', Arjang), or a file-name slug (region-varmland).\n\n"
+        "Example: aktuellt refresh --snapshot data/sample && aktuellt status --area Karlstad\n\n"
+        + _exit_code_help()
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -55,7 +107,15 @@ ReportYearOption = Annotated[
     ),
 ]
 CountyOption = Annotated[
-    str | None, typer.Option("--county", help="County region code, e.g. 0017 (Värmland).")
+    str | None,
+    typer.Option("--county", help="County: region code or name, e.g. 0017 or Värmland."),
+]
+AreaOption = Annotated[
+    list[str] | None,
+    typer.Option("--area", help="Area id, name or slug, e.g. 1780 or Karlstad (repeatable)."),
+]
+CatalogOption = Annotated[
+    str | None, typer.Option("--catalog", help="Catalog id, e.g. np2022 (default: the first).")
 ]
 
 
@@ -68,10 +128,34 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def settings_from(
     db: Path | None = None, data: Path | None = None, county: str | None = None
 ) -> Settings:
-    try:
-        return load_settings({"db": db, "data_dir": data, "county": county})
-    except ConfigError as error:
-        fail(str(error))
+    """Settings for one command; a ConfigError (e.g. an unknown county) is a usage error."""
+    return load_settings({"db": db, "data_dir": data, "county": county})
+
+
+def existing_warehouse(settings: Settings) -> Path:
+    """The warehouse file a reading command needs; its absence is a missing input."""
+    if not settings.db_path.is_file():
+        raise MissingInput(
+            f"no warehouse file at {settings.db_path}: run `aktuellt refresh` first, or give --db"
+        )
+    return settings.db_path
+
+
+def catalog_id_from(catalog: str | None, settings: Settings) -> str:
+    """The catalog a command works on: the one named (any case), else the first configured."""
+    missing = [folder for folder in settings.catalog_dirs if not folder.is_dir()]
+    if missing:
+        raise MissingInput(f"no catalog folder at {missing[0]} (catalog_dirs in aktuellt.toml)")
+    if catalog is None:
+        return settings.catalogs[0]
+    known = [path.stem for path in catalog_paths(settings.catalog_dirs)]
+    return resolve_choice("catalog", catalog, known)
+
+
+def existing_files(paths: Sequence[Path], kind: str) -> None:
+    for path in paths:
+        if not path.is_file():
+            raise MissingInput(f"no {kind} at {path}")
 
 
 @catalog_app.command("list")
@@ -100,12 +184,16 @@ def catalog_show(
 
     Example: aktuellt catalog show np2022
     """
-    path = Path(catalog_id) if catalog_id.endswith(".toml") else None
+    if catalog_id.endswith(".toml"):
+        found = Path(catalog_id)
+        existing_files([found], "catalog file")
+    else:
+        settings = settings_from()
+        found = find_catalog_path(catalog_id_from(catalog_id, settings), settings.catalog_dirs)
     try:
-        found = path or find_catalog_path(catalog_id, settings_from().catalog_dirs)
         catalog = load_catalog(found, load_areas())
-    except (CatalogError, FileNotFoundError) as error:
-        fail(str(error))
+    except CatalogError as error:
+        fail(f"{found} is invalid; run `aktuellt catalog check {found}`:\n{error}")
     out.print(f"{catalog.catalog_id}: {catalog.title}")
     if catalog.source_document:
         out.print(catalog.source_document)
@@ -144,6 +232,7 @@ def catalog_check(
     Example: aktuellt catalog check models/catalogs/np2022.toml my_catalog.toml
     """
     areas = load_areas()
+    existing_files(files or [], "catalog file")
     paths = files or catalog_paths(settings_from().catalog_dirs)
     problems = [problem for path in paths for problem in check_catalog(path, areas)]
     for problem in problems:
@@ -172,14 +261,17 @@ def refresh(
     """Nightly job: fetch what changed, check it, load history, recompute status, publish.
 
     Exit codes: 0 ok (also when nothing was new), 1 checks failed, 2 source unreachable or
-    failing, 3 another refresh running, 4 any other error.
+    failing, 3 another refresh running, 4 any other error, 64 usage error (see aktuellt --help).
 
     Example: aktuellt refresh --snapshot data/sample
     """
     from pipelines import refresh as refresh_pipeline
     from pipelines.logs import log_to_file
+    from sources.snapshot import check_snapshot_folder
 
     settings = settings_from(db, data, county)
+    if snapshot is not None:
+        check_snapshot_folder(snapshot)
     log_path = log_to_file(settings.logs_dir)
     interactive = sys.stderr.isatty()
     with (
@@ -195,28 +287,30 @@ def refresh(
 
 @app.command()
 def status(
-    area: Annotated[
-        list[str] | None, typer.Option("--area", help="Area id or name (repeatable); default all.")
-    ] = None,
-    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    area: AreaOption = None,
+    catalog: CatalogOption = None,
     gender: Annotated[str, typer.Option("--gender", help="T, K, M or all.")] = "T",
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db: DbOption = None,
 ) -> None:
     """The status of every indicator for an area or the whole county.
 
+    The table is in Swedish; csv and json keep the warehouse's column names.
+
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
+    from pipelines.warehouse import WarehouseError
     from reports.terminal import compact_status, status_rows
 
     settings = settings_from(db)
-    catalog_id = catalog or settings.catalogs[0]
+    chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
+    catalog_id = catalog_id_from(catalog, settings)
     try:
-        rows = status_rows(settings.db_path, catalog_id, area or [], gender)
-    except (ValueError, RuntimeError) as error:
+        rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender)
+    except WarehouseError as error:
         fail(str(error))
-    shown = compact_status(rows) if output_format == "table" else rows
-    _print_frame(shown, output_format, title=f"Status, {catalog_id}")
+    shown = compact_status(rows) if chosen_format == "table" else rows
+    _print_frame(shown, chosen_format, title=f"Status, {catalog_id}")
 
 
 @app.command()
@@ -232,11 +326,12 @@ def runs(
     from pipelines.warehouse import WarehouseError, read_runs
 
     settings = settings_from(db)
+    chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     try:
-        rows = read_runs(settings.db_path, limit)
+        rows = read_runs(existing_warehouse(settings), limit)
     except WarehouseError as error:
         fail(str(error))
-    _print_frame(rows, output_format, title="Refresh runs")
+    _print_frame(rows, chosen_format, title="Refresh runs")
 
 
 @app.command("import")
@@ -268,6 +363,7 @@ def import_files(
     from sources.survey import SurveyImportError
 
     settings = settings_from(db, data)
+    existing_files(files, "survey file")
     now = dt.datetime.now(dt.UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     try:
@@ -275,7 +371,7 @@ def import_files(
     except SurveyImportError as error:
         fail(str(error))
     except WarehouseBusy as busy:
-        fail(str(busy), 3)
+        fail(str(busy), EXIT_BUSY)
     except WarehouseError as error:
         fail(str(error))
     out.print("\n".join(result.summary_lines()))
@@ -283,11 +379,9 @@ def import_files(
 
 @app.command()
 def report(
-    area: Annotated[
-        list[str] | None, typer.Option("--area", help="Area id (repeatable); default all.")
-    ] = None,
+    area: AreaOption = None,
     year: ReportYearOption = None,
-    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    catalog: CatalogOption = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/report"),
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write PDF pages.")] = True,
     db: DbOption = None,
@@ -295,55 +389,61 @@ def report(
 ) -> None:
     """The yearly Aktuellt perspektiv report: index.html, one page per area, and PDFs.
 
-    Example: aktuellt report --out out/report --year 2025
+    Example: aktuellt report --area Karlstad --area "Region Värmland" --out out/report
     """
 
     from reports.pages import build_report
 
     settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog, year)
+    ctx = _report_inputs(settings, catalog, year).context()
+    area_ids = _report_areas(ctx, area)
     try:
-        written = build_report(inputs.context(), out_dir, area_ids=area or None, pdf=pdf)
-    except (ValueError, RuntimeError) as error:
+        written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf)
+    except RuntimeError as error:
         fail(str(error))
     out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
 
 
 @app.command()
 def charts(
-    area: Annotated[
-        list[str] | None, typer.Option("--area", help="Area id (repeatable); default all.")
-    ] = None,
+    area: AreaOption = None,
     indicator: Annotated[
-        list[str] | None, typer.Option("--indicator", help="Indicator id (repeatable).")
+        list[str] | None,
+        typer.Option("--indicator", help="Indicator id of the catalog (repeatable)."),
     ] = None,
     formats: Annotated[
         str, typer.Option("--format", help="Comma list: png,svg,pdf.")
     ] = "png,svg,pdf",
     year: ReportYearOption = None,
-    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    catalog: CatalogOption = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/charts"),
     db: DbOption = None,
     county: CountyOption = None,
 ) -> None:
     """Seminar chart files <out>/<area-slug>/<indicator_id>.<format>, plus manifest.csv.
 
-    Example: aktuellt charts --area 1780 --format png,svg --out out/seminar
+    Example: aktuellt charts --area Karlstad --format png,svg --out out/seminar
     """
 
-    from reports.seminar import build_charts
+    from reports.seminar import FORMATS, build_charts
 
     settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog, year)
+    chosen_formats = resolve_choices("chart format", formats.split(","), FORMATS)
+    ctx = _report_inputs(settings, catalog, year).context()
+    area_ids = _report_areas(ctx, area)
+    known_indicators = [str(entry["indicator_id"]) for entry in ctx.indicators]
+    indicator_ids = resolve_choices(
+        "indicator", indicator or [], known_indicators, where=f" in catalog {ctx.catalog_id}"
+    )
     try:
         manifest = build_charts(
-            inputs.context(),
+            ctx,
             out_dir,
-            formats=[f.strip() for f in formats.split(",") if f.strip()],
-            area_ids=area or None,
-            indicator_ids=indicator or None,
+            formats=chosen_formats,
+            area_ids=area_ids,
+            indicator_ids=indicator_ids or None,
         )
-    except (ValueError, RuntimeError) as error:
+    except RuntimeError as error:
         fail(str(error))
     out.print(f"charts written; manifest {manifest}")
 
@@ -352,10 +452,20 @@ def _report_inputs(settings: Settings, catalog: str | None, year: int | None) ->
     from pipelines.warehouse import WarehouseError
     from reports.inputs import load_report_inputs
 
+    catalog_id = catalog_id_from(catalog, settings)
+    existing_warehouse(settings)
     try:
-        return load_report_inputs(settings, catalog or settings.catalogs[0], year)
-    except (WarehouseError, ValueError, FileNotFoundError) as error:
+        return load_report_inputs(settings, catalog_id, year)
+    except WarehouseError as error:
         fail(str(error))
+
+
+def _report_areas(ctx: Any, typed: list[str] | None) -> list[str] | None:
+    """The report's areas named on the command line: the county's municipalities and region."""
+    if not typed:
+        return None
+    among = [*ctx.municipalities, ctx.county_id]
+    return resolve_areas(typed, load_areas(), among, where=f"of the report for {ctx.region_name}")
 
 
 @app.command()
@@ -379,14 +489,13 @@ def sql(
     """
     from pipelines.warehouse import WarehouseError, read_only_query
 
-    if output_format not in ("table", "csv", "json"):
-        fail(f"unknown format {output_format!r}; use table, csv or json")
+    chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     settings = settings_from(db)
     try:
-        rows = read_only_query(settings.db_path, query)
+        rows = read_only_query(existing_warehouse(settings), query)
     except WarehouseError as error:
         fail(str(error))
-    _print_frame(rows, output_format, title="")
+    _print_frame(rows, chosen_format, title="")
 
 
 @app.command()
@@ -397,10 +506,10 @@ def export(
         str | None,
         typer.Option("--format", help="csv, parquet or xlsx (default: from the --out suffix)."),
     ] = None,
-    area: Annotated[
-        list[str] | None, typer.Option("--area", help="Only this area id (repeatable).")
+    area: AreaOption = None,
+    catalog: Annotated[
+        str | None, typer.Option("--catalog", help="Only this catalog id, e.g. np2022.")
     ] = None,
-    catalog: Annotated[str | None, typer.Option("--catalog", help="Only this catalog id.")] = None,
     period_from: Annotated[
         int | None, typer.Option("--period-from", help="Only periods from this year.")
     ] = None,
@@ -418,18 +527,23 @@ def export(
     Example: aktuellt export latest_values --area 1780 --area 0017 --period-from 2018
     --out karlstad.xlsx
     """
-    from pipelines.adhoc import export_format_of, write_export
+    from pipelines.adhoc import EXPORT_FORMATS, export_format_of, write_export
     from pipelines.warehouse import WarehouseError, export_frame
 
     settings = settings_from(db)
+    given_format = (
+        resolve_choice("format", output_format, EXPORT_FORMATS) if output_format else None
+    )
+    file_format = export_format_of(out_file, given_format)
+    area_ids = resolve_areas(area or [], load_areas())
+    catalog_id = catalog_id_from(catalog, settings) if catalog else None
     try:
-        file_format = export_format_of(out_file, output_format)
         rows = export_frame(
-            settings.db_path, name, area_ids=area or [], catalog_id=catalog,
+            existing_warehouse(settings), name, area_ids=area_ids, catalog_id=catalog_id,
             period_from=period_from, period_to=period_to,
         )  # fmt: skip
         write_export(rows, out_file, file_format, sheet=name)
-    except (WarehouseError, ValueError, OSError) as error:
+    except (WarehouseError, OSError) as error:
         fail(str(error))
     out.print(f"wrote {rows.height} rows of {name} to {out_file}")
 
@@ -445,7 +559,7 @@ def _print_frame(rows: Any, output_format: str, title: str) -> None:
             table.add_row(*["" if value is None else str(value) for value in row])
         out.print(table)
     else:
-        fail(f"unknown format {output_format!r}; use table, csv or json")
+        fail(f"unknown format {output_format!r}; use table, csv or json", EXIT_USAGE)
 
 
 def _step(interactive: bool) -> Any:

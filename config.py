@@ -6,11 +6,15 @@ Settings are built once per command and passed explicitly; there is no global se
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from models.areas import load_areas
+from models.names import UnknownName, resolve_area
 
 CONFIG_FILE_NAME = "aktuellt.toml"
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
@@ -21,6 +25,7 @@ ENV_DB = "AKTUELLT_DB"
 ENV_KOLADA_URL = "AKTUELLT_KOLADA_URL"
 ENV_DATA = "AKTUELLT_DATA"
 ENV_COUNTY = "AKTUELLT_COUNTY"
+ENV_CONFIG = "AKTUELLT_CONFIG"  # another settings file than ./aktuellt.toml; it must exist
 
 
 class ConfigError(ValueError):
@@ -80,7 +85,11 @@ def load_settings(
     cwd = cwd or Path.cwd()
     env = os.environ if env is None else env
     options = {key: value for key, value in (options or {}).items() if value is not None}
-    path = config_file or cwd / CONFIG_FILE_NAME
+    named = config_file or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
+    path = _resolve(named, cwd) if named else cwd / CONFIG_FILE_NAME
+    if named and not path.is_file():
+        named_by = "" if config_file else f" (named by {ENV_CONFIG})"
+        raise ConfigError(f"no config file at {path}{named_by}")
     from_file = _read_config_file(path) if path.exists() else {}
 
     layers: list[dict[str, Any]] = [
@@ -102,9 +111,8 @@ def load_settings(
     db_path = (
         _resolve(Path(db_value), cwd) if db_value else data_dir / "warehouse" / "aktuellt.duckdb"
     )
-    county_id = str(merged.get("county", DEFAULT_COUNTY))
-    if not (len(county_id) == 4 and county_id.startswith("00") and county_id.isdigit()):
-        raise ConfigError(f"county must be a region code like '0017', not {county_id!r}")
+    county_from = "--county" if "county" in options else ENV_COUNTY if env.get(ENV_COUNTY) else path
+    county_id = _county_id(str(merged.get("county", DEFAULT_COUNTY)), county_from)
     catalogs = merged.get("catalogs", DEFAULT_CATALOGS)
     if isinstance(catalogs, str):
         catalogs = [part.strip() for part in catalogs.split(",") if part.strip()]
@@ -119,16 +127,51 @@ def load_settings(
     )
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
+def _county_id(typed: str, given_in: Path | str) -> str:
+    """The region code of a county given by code or name ("0017", "Värmland", "Region Värmland")."""
+    areas = load_areas()
+    regions = [area.area_id for area in areas.values() if area.kind == "region"]
     try:
-        content = tomllib.loads(path.read_text(encoding="utf-8"))
+        return resolve_area(typed, areas, among=regions, where="of Sweden", kind="county")
+    except UnknownName as error:
+        raise ConfigError(f"{given_in}: {error}") from error
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+        raise ConfigError(_toml_problem(path, text, error)) from error
     unknown = sorted(set(content) - _FILE_KEYS)
     if unknown:
         known = ", ".join(sorted(_FILE_KEYS))
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {known}")
     return content
+
+
+END_OF_DOCUMENT = " (at end of document)"
+
+
+def _toml_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> str:
+    """ "aktuellt.toml, line 3: Invalid value" with the line itself, so it can be found and fixed.
+
+    Python 3.14 gives the error a lineno; earlier versions only put "(at line 3, column 5)" in
+    the message.
+    """
+    message = str(error)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
+    if found:
+        message = message[: found.start()]
+    elif message.endswith(END_OF_DOCUMENT):  # e.g. an unclosed array: the last line is wrong
+        message = message.removesuffix(END_OF_DOCUMENT)
+        line = line or len(text.splitlines()) or None
+    if line is None:
+        return f"{path}: not valid TOML: {message}"
+    lines = text.splitlines()
+    shown = f"\n  {line} | {lines[line - 1]}" if 0 < line <= len(lines) else ""
+    return f"{path}, line {line}: not valid TOML: {message}{shown}"
 
 
 def _method_settings(

@@ -8,6 +8,7 @@ MONTHS = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
 )  # fmt: skip
+GENDER_NAMES = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
 
 
 def format_number(value: float | None, decimals: int = 1, signed: bool = False) -> str:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
+from models.names import BadInput
+
 EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 
 # Swedish column headers for the Excel sheet; a column not listed keeps its own name.
@@ -115,7 +117,7 @@ def export_format_of(out: Path, given: str | None) -> str:
     """The export format: the one given, else the file's suffix (.csv, .parquet, .xlsx)."""
     chosen = given or out.suffix.lstrip(".").lower()
     if chosen not in EXPORT_FORMATS:
-        raise ValueError(
+        raise BadInput(
             f"cannot tell the format of {out.name}: give --format {'|'.join(EXPORT_FORMATS)}"
         )
     return chosen

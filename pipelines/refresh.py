@@ -20,6 +20,13 @@ import polars as pl
 from config import Settings
 from models.areas import County, county_areas, load_areas
 from models.catalog import CatalogError, indicators_frame, load_catalogs, series_read_by
+from models.exit_codes import (
+    EXIT_BUSY,
+    EXIT_CHECKS_FAILED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SOURCE_FAILED,
+)
 from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import AREAS_SCHEMA, OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
@@ -31,12 +38,6 @@ INCREMENTAL_MARGIN = dt.timedelta(days=2)  # Kolada's from_date is by day; overl
 SUITE = "kolada_values"
 FETCH_KINDS = ("full", "incremental", "snapshot")  # runs that fetch Kolada (not imports)
 FULL_KINDS = ("full", "snapshot")
-
-EXIT_OK = 0
-EXIT_CHECKS_FAILED = 1
-EXIT_SOURCE_FAILED = 2
-EXIT_BUSY = 3
-EXIT_ERROR = 4
 
 log = logging.getLogger("aktuellt.refresh")
 

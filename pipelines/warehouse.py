@@ -29,6 +29,7 @@ import duckdb
 import polars as pl
 
 from models.catalog import INDICATORS_SCHEMA, series_read_by
+from models.names import BadInput, NothingMatches, resolve_choice
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA, SERIES_SCHEMA, conform
 from models.warehouse_schema import (
     AREAS_SCHEMA,
@@ -304,11 +305,7 @@ def export_frame(
     The name must be one of relations(); it is then quoted, never pasted in as SQL. A filter on
     a column the table lacks is an error, not silently ignored.
     """
-    known = relations(db_path)
-    if name not in known:
-        raise WarehouseError(
-            f"no table or view named {name!r}; choose one of {', '.join(sorted(known))}"
-        )
+    name = resolve_choice("table or view", name, sorted(relations(db_path)))
     columns = read_query(
         db_path,
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
@@ -335,7 +332,10 @@ def export_frame(
             params.append(period_to)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     # A stable order makes two exports of the same state byte-identical.
-    return read_query(db_path, f"SELECT * FROM {identifier(name)}{where} ORDER BY ALL", params)
+    rows = read_query(db_path, f"SELECT * FROM {identifier(name)}{where} ORDER BY ALL", params)
+    if conditions and rows.is_empty():
+        raise NothingMatches(f"no rows of {name} match the filters; nothing written")
+    return rows
 
 
 def describe_relations(db_path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -434,7 +434,7 @@ def _filter_column(name: str, columns: Sequence[str], wanted: Sequence[str], opt
     for column in wanted:
         if column in columns:
             return column
-    raise WarehouseError(
+    raise BadInput(
         f"{option} cannot filter {name}: it has no {' or '.join(wanted)} column "
         f"(its columns: {', '.join(columns)})"
     )

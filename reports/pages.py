@@ -19,7 +19,7 @@ import polars as pl
 
 from models.areas import RIKET_ID
 from models.status import STATUS_BY_CODE, STATUSES
-from models.swedish import format_date
+from models.swedish import GENDER_NAMES, format_date
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
@@ -33,8 +33,6 @@ from reports.text import (
     status_text,
     target_text,
 )
-
-GENDER_NAMES = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
 
 
 @dataclass(frozen=True)

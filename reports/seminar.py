@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from models.names import NothingMatches
 from reports.charts import trend_alt_text, trend_chart
 from reports.pages import (
     ReportContext,
@@ -63,6 +64,10 @@ def build_charts(
     # converting them, so both run on every core.
     per_area = parallel_map(write_area_charts, tasks, workers, set_worker_context, (ctx,))
     manifest_rows = [row for rows in per_area for row in rows]
+    if not manifest_rows:
+        names = ", ".join(ctx.names.get(area_id, area_id) for area_id in chosen_areas)
+        chosen = f" {', '.join(sorted(wanted))}" if wanted is not None else ""
+        raise NothingMatches(f"no values to chart for indicator(s){chosen} in {names}")
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / "manifest.csv"
     with manifest.open("w", encoding="utf-8", newline="") as handle:

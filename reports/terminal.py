@@ -7,43 +7,56 @@ from pathlib import Path
 
 import polars as pl
 
-from models.swedish import format_number
+from models.areas import load_areas
+from models.names import NothingMatches, resolve_areas, resolve_choice
+from models.swedish import GENDER_NAMES, format_number
 from pipelines.warehouse import read_status_rows
+
+GENDERS = ("T", "K", "M", "all")
 
 
 def status_rows(db_path: Path, catalog_id: str, areas: Sequence[str], gender: str) -> pl.DataFrame:
-    """Status rows of one catalog, for the given area ids or names (all when empty)."""
+    """Status rows of one catalog, for the given areas (ids, names or slugs; all when empty).
+
+    Raises models.names.BadInput for an unknown area or gender, and when nothing is left.
+    """
+    chosen_gender = resolve_choice("gender", gender, GENDERS)
     rows = read_status_rows(db_path, catalog_id)
     if rows.is_empty():
-        raise ValueError(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
-    if gender.upper() not in ("T", "K", "M", "ALL"):
-        raise ValueError(f"gender must be T, K, M or all, not {gender!r}")
-    if gender.upper() != "ALL":
-        rows = rows.filter(pl.col("gender") == gender.upper())
+        raise NothingMatches(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
     if areas:
-        wanted = {area.casefold() for area in areas}
-        rows = rows.filter(
-            pl.col("area_id").is_in(list(wanted))
-            | pl.col("area_name").str.to_lowercase().is_in(list(wanted))
+        among = rows["area_id"].unique().to_list()
+        area_ids = resolve_areas(
+            areas, load_areas(), among, where=f"with status rows in {catalog_id}"
         )
-        if rows.is_empty():
-            raise ValueError(f"no status rows for area(s) {', '.join(areas)}")
+        rows = rows.filter(pl.col("area_id").is_in(area_ids))
+    if chosen_gender != "all":
+        rows = rows.filter(pl.col("gender") == chosen_gender)
+    if rows.is_empty():
+        raise NothingMatches(
+            f"no status rows for gender {chosen_gender} in {', '.join(areas) or 'any area'} "
+            f"(catalog {catalog_id})"
+        )
     return rows
 
 
 def compact_status(rows: pl.DataFrame) -> pl.DataFrame:
-    """The terminal view: Swedish numbers rounded for display, one line per row."""
+    """The terminal view in Swedish: area names, decimal commas, rounded for display only."""
     return rows.select(
-        area=pl.col("area_name"),
-        indicator=pl.col("title"),
-        gender=pl.col("gender"),
-        baseline=_year_value("baseline_year", "baseline_value"),
-        latest=_year_value("latest_year", "latest_value"),
-        change=pl.col("change").map_elements(
-            lambda value: format_number(value, signed=True), return_dtype=pl.String
-        ),
-        target=pl.col("target_value").map_elements(format_number, return_dtype=pl.String),
-        status=pl.concat_str("status_symbol", "status_label", separator=" "),
+        pl.col("area_name").alias("Område"),
+        pl.col("title").alias("Indikator"),
+        pl.col("gender").replace_strict(GENDER_NAMES, default=pl.col("gender")).alias("Kön"),
+        _year_value("baseline_year", "baseline_value").alias("Basvärde"),
+        _year_value("latest_year", "latest_value").alias("Senaste"),
+        pl.col("change")
+        .map_elements(lambda value: format_number(value, signed=True), return_dtype=pl.String)
+        .fill_null("–")
+        .alias("Förändring"),
+        pl.col("target_value")
+        .map_elements(format_number, return_dtype=pl.String)
+        .fill_null("–")
+        .alias("Målvärde"),
+        pl.concat_str("status_symbol", "status_label", separator=" ").alias("Status"),
     )
 
 

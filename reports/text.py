@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from models.catalog import UNITS
+from models.names import slugify as slugify  # file names: defined with the name resolver
 from models.status import STATUS_BY_CODE
 from models.swedish import format_date, format_number
 
@@ -88,11 +87,3 @@ def status_text(code: str | None, label: str | None = None) -> str:
 
 def data_date_text(data_date: dt.date) -> str:
     return f"Data hämtade {format_date(data_date)}"
-
-
-def slugify(name: str) -> str:
-    """A safe, stable file name for any area name: "Region Värmland" → "region-varmland"."""
-    folded = unicodedata.normalize("NFKD", name.replace("ß", "ss").replace("æ", "ae"))
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return slug or "omrade"

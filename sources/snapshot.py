@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from models.names import MissingInput
+
 KOLADA_DIR = "kolada"
 DATA_DIR = "data"
 KPI_FILE = "kpi.json"
@@ -65,3 +67,15 @@ def read_envelope_values(path: Path) -> list[Any]:
     if not isinstance(values, list):
         raise ValueError(f"{path}: not a Kolada envelope (no `values` list)")
     return values
+
+
+def check_snapshot_folder(snapshot_dir: Path) -> None:
+    """Refuse a folder that is not a snapshot, before a refresh reads "no values" from it."""
+    if not snapshot_dir.is_dir():
+        raise MissingInput(f"no snapshot folder at {snapshot_dir}")
+    values_dir = snapshot_dir / KOLADA_DIR / DATA_DIR
+    if not any(values_dir.glob("*.json")):
+        raise MissingInput(
+            f"{snapshot_dir} is not a snapshot folder: it has no {KOLADA_DIR}/{DATA_DIR}/*.json "
+            "(the layout is in data/sample/SOURCES.md)"
+        )

@@ -60,9 +60,16 @@ def test_unknown_setting_in_file_is_named(tmp_path: Path) -> None:
         load_settings(env={}, cwd=tmp_path)
 
 
-def test_malformed_county_code_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="region code"):
-        load_settings({"county": "17"}, env={}, cwd=tmp_path)
+def test_a_county_is_a_region_code_or_name_and_anything_else_is_refused(tmp_path: Path) -> None:
+    assert load_settings({"county": "17"}, env={}, cwd=tmp_path).county_id == "0017"
+    assert load_settings({"county": "Örebro län"}, env={}, cwd=tmp_path).county_id == "0018"
+    write_config(tmp_path, 'county = "region värmland"\n')
+    assert load_settings(env={}, cwd=tmp_path).county_id == "0017"
+    with pytest.raises(ConfigError, match=r"--county: county Karlstad \(1780\) is not among"):
+        load_settings({"county": "1780"}, env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match=r"aktuellt.toml: unknown county 'Vermland'; did you"):
+        write_config(tmp_path, 'county = "Vermland"\n')
+        load_settings(env={}, cwd=tmp_path)
 
 
 def test_analyst_catalog_folders_are_resolved_against_the_working_directory(

@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from models.names import BadInput, UnknownName
 from pipelines.adhoc import write_export
-from pipelines.warehouse import WarehouseError, export_frame, open_for_refresh
+from pipelines.warehouse import export_frame, open_for_refresh
 from tests.warehouse_helpers import observations
 
 LOADED_AT = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
@@ -69,12 +70,12 @@ def test_excel_export_has_swedish_headers_numbers_text_ids_and_a_frozen_header(
 
 
 def test_filter_on_a_missing_column_is_an_error(db: Path) -> None:
-    with pytest.raises(WarehouseError, match="--catalog cannot filter observations"):
+    with pytest.raises(BadInput, match="--catalog cannot filter observations"):
         export_frame(db, "observations", catalog_id="np2022")
 
 
 def test_unknown_name_is_refused_without_running_it(db: Path) -> None:
-    with pytest.raises(WarehouseError, match="no table or view named"):
+    with pytest.raises(UnknownName, match="unknown table or view"):
         export_frame(db, "areas; DROP TABLE areas")
 
 
@@ -89,4 +90,4 @@ def test_export_command_writes_the_file_from_its_suffix(db: Path, tmp_path: Path
     bad = CliRunner().invoke(
         app, ["export", "nope", "--out", str(tmp_path / "x.csv"), "--db", str(db)]
     )
-    assert bad.exit_code == 1 and "no table or view named 'nope'" in bad.stderr
+    assert bad.exit_code == 64 and "unknown table or view 'nope'" in bad.stderr
