@@ -22,7 +22,7 @@ demo: install browser
 	$(BIN)/aktuellt refresh --snapshot data/sample
 	$(BIN)/aktuellt status --area Karlstad
 	$(BIN)/aktuellt report --out $(DEMO_OUT)/report
-	$(BIN)/aktuellt charts --area 1780 --area 0017 --out $(DEMO_OUT)/charts
+	$(BIN)/aktuellt charts --area Karlstad --area "Region Värmland" --out $(DEMO_OUT)/charts
 	@echo "Reports: $(DEMO_OUT)/report/index.html  Charts: $(DEMO_OUT)/charts/manifest.csv"
 	@echo "Warehouse: data/warehouse/aktuellt.duckdb (try: .venv/bin/aktuellt runs)"
 
