@@ -319,5 +319,5 @@ def test_status_refuses_an_unknown_gender(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     run_refresh(settings, snapshot=SAMPLE)
     result = CliRunner().invoke(app, ["status", "--gender", "X", "--db", str(settings.db_path)])
-    assert result.exit_code == 1
-    assert "gender must be T, K, M or all" in result.stderr
+    assert result.exit_code == 64
+    assert "unknown gender 'X'; valid: T, K, M, all" in result.stderr
