@@ -86,6 +86,9 @@ def run_refresh(
     archive = kolada.RawArchive(settings.raw_dir, run_id)
     result.raw_dir = settings.raw_dir / "kolada" / run_id
     session = session or make_session()
+    # The settings bound the fetch in wall-clock time, so a drip-fed answer cannot hold the lock.
+    session.request_deadline = settings.request_deadline
+    session.start_fetch_deadline(settings.fetch_deadline)
     try:
         county = county_areas(settings.county_id)
         indicators = load_indicators(settings)
