@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -59,10 +61,56 @@ CountyOption = Annotated[
 ]
 
 
+EXIT_BUSY = 3  # the README's exit codes (pipelines.refresh holds the same numbers)
+EXIT_ERROR = 4
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Exit non-zero with a one-line reason on stderr."""
     print(f"aktuellt: {message}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One error boundary per command: an expected failure is one line and the README's code.
+
+    Busy → 3; the warehouse (corrupt, newer, full disk: WarehouseError), the OS (OSError:
+    permissions, a full disk, `ulimit -f`) and anything unexpected → 4. The traceback of an
+    unexpected error goes to the log, never to the terminal.
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as error:
+            from pipelines.warehouse import WarehouseBusy, WarehouseError
+
+            if isinstance(error, WarehouseBusy):
+                fail(str(error), EXIT_BUSY)
+            if isinstance(error, WarehouseError):
+                fail(_one_line(str(error)), EXIT_ERROR)
+            if isinstance(error, OSError):
+                fail(os_error_message(error), EXIT_ERROR)
+            logging.getLogger("aktuellt").exception("unexpected error")
+            fail(f"unexpected error: {type(error).__name__}: {_one_line(str(error))}", EXIT_ERROR)
+
+    return run
+
+
+def os_error_message(error: OSError) -> str:
+    """'cannot write data/warehouse/aktuellt.duckdb.lock: Permission denied'."""
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return f"{type(error).__name__}: {reason}"
+    target = f"{error.filename} → {error.filename2}" if error.filename2 else str(error.filename)
+    return f"{target}: {reason}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def settings_from(
@@ -213,7 +261,7 @@ def status(
     catalog_id = catalog or settings.catalogs[0]
     try:
         rows = status_rows(settings.db_path, catalog_id, area or [], gender)
-    except (ValueError, RuntimeError) as error:
+    except ValueError as error:
         fail(str(error))
     shown = compact_status(rows) if output_format == "table" else rows
     _print_frame(shown, output_format, title=f"Status, {catalog_id}")
@@ -229,13 +277,10 @@ def runs(
 
     Example: aktuellt runs --limit 5
     """
-    from pipelines.warehouse import WarehouseError, read_runs
+    from pipelines.warehouse import read_runs
 
     settings = settings_from(db)
-    try:
-        rows = read_runs(settings.db_path, limit)
-    except WarehouseError as error:
-        fail(str(error))
+    rows = read_runs(settings.db_path, limit)
     _print_frame(rows, output_format, title="Refresh runs")
 
 
@@ -264,7 +309,6 @@ def import_files(
     import secrets
 
     from pipelines.survey_import import import_survey_files
-    from pipelines.warehouse import WarehouseBusy, WarehouseError
     from sources.survey import SurveyImportError
 
     settings = settings_from(db, data)
@@ -273,10 +317,6 @@ def import_files(
     try:
         result = import_survey_files(files, settings, run_id, min_n=min_n, survey=survey, now=now)
     except SurveyImportError as error:
-        fail(str(error))
-    except WarehouseBusy as busy:
-        fail(str(busy), 3)
-    except WarehouseError as error:
         fail(str(error))
     out.print("\n".join(result.summary_lines()))
 
@@ -304,8 +344,10 @@ def report(
     inputs = _report_inputs(settings, catalog, year)
     try:
         written = build_report(inputs.context(), out_dir, area_ids=area or None, pdf=pdf)
-    except (ValueError, RuntimeError) as error:
+    except ValueError as error:
         fail(str(error))
+    except RuntimeError as error:  # the PDF browser failed
+        fail(str(error), EXIT_ERROR)
     out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
 
 
@@ -343,8 +385,10 @@ def charts(
             area_ids=area or None,
             indicator_ids=indicator or None,
         )
-    except (ValueError, RuntimeError) as error:
+    except ValueError as error:
         fail(str(error))
+    except RuntimeError as error:  # a chart renderer failed
+        fail(str(error), EXIT_ERROR)
     out.print(f"charts written; manifest {manifest}")
 
 
@@ -354,7 +398,9 @@ def _report_inputs(settings: Settings, catalog: str | None, year: int | None) ->
 
     try:
         return load_report_inputs(settings, catalog or settings.catalogs[0], year)
-    except (WarehouseError, ValueError, FileNotFoundError) as error:
+    except WarehouseError:
+        raise  # the command's error boundary: exit 4
+    except (ValueError, FileNotFoundError) as error:
         fail(str(error))
 
 
@@ -377,14 +423,14 @@ def sql(
     Example: aktuellt sql "SELECT area_name, period, value FROM latest_values
     WHERE series_id = 'kolada:N15428' AND area_kind = 'kommun'" --format csv
     """
-    from pipelines.warehouse import WarehouseError, read_only_query
+    from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query
 
     if output_format not in ("table", "csv", "json"):
         fail(f"unknown format {output_format!r}; use table, csv or json")
     settings = settings_from(db)
     try:
         rows = read_only_query(settings.db_path, query)
-    except WarehouseError as error:
+    except (QueryRefused, QueryFailed) as error:
         fail(str(error))
     _print_frame(rows, output_format, title="")
 
@@ -419,7 +465,7 @@ def export(
     --out karlstad.xlsx
     """
     from pipelines.adhoc import export_format_of, write_export
-    from pipelines.warehouse import WarehouseError, export_frame
+    from pipelines.warehouse import export_frame
 
     settings = settings_from(db)
     try:
@@ -428,9 +474,9 @@ def export(
             settings.db_path, name, area_ids=area or [], catalog_id=catalog,
             period_from=period_from, period_to=period_to,
         )  # fmt: skip
-        write_export(rows, out_file, file_format, sheet=name)
-    except (WarehouseError, ValueError, OSError) as error:
+    except ValueError as error:
         fail(str(error))
+    write_export(rows, out_file, file_format, sheet=name)
     out.print(f"wrote {rows.height} rows of {name} to {out_file}")
 
 
@@ -488,6 +534,12 @@ def _print_refresh_summary(result: Any, log_path: Path) -> None:
         lines.append(f"raw files: {result.raw_dir}")
     lines.append(f"log: {log_path}")
     out.print("\n".join(lines))
+
+
+# Every command runs inside the error boundary (wrapped here, once, so no command can miss it).
+for _command in (*app.registered_commands, *catalog_app.registered_commands):
+    if _command.callback is not None:
+        _command.callback = guarded(_command.callback)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,10 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be read or written; the message says which file and why."""
 
 
+class NotInWarehouse(WarehouseError, ValueError):
+    """A name the user gave (a table, a filter column) that the warehouse lacks: a usage error."""
+
+
 class WarehouseBusy(RuntimeError):
     """Another refresh holds the warehouse's lock."""
 
@@ -90,11 +94,12 @@ def temp_path(db_path: Path) -> Path:
 
 def read_query(db_path: Path, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
     """Run one query on a read-only connection to the live file, closed afterwards."""
-    con = _connect_existing(db_path, read_only=True)
-    try:
-        return _fetch(con, sql, params)
-    finally:
-        con.close()
+    with _about(db_path):
+        con = _connect_existing(db_path, read_only=True)
+        try:
+            return _fetch(con, sql, params)
+        finally:
+            con.close()
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ def read_report_frames(
 
     With series_ids None, the series are those the catalog's indicators read.
     """
+    with _about(db_path):
+        return _read_report_frames(db_path, catalog_id, series_ids, area_ids)
+
+
+def _read_report_frames(
+    db_path: Path, catalog_id: str, series_ids: Sequence[str] | None, area_ids: Sequence[str]
+) -> ReportFrames:
     con = _connect_existing(db_path, read_only=True)
     try:
         indicators = _fetch(con, "SELECT * FROM indicators WHERE catalog_id = ?", [catalog_id])
@@ -172,11 +184,12 @@ def read_runs(db_path: Path, limit: int) -> pl.DataFrame:
 
 def read_schema_version(db_path: Path) -> int | None:
     """The schema version of a warehouse file; None when the file holds no warehouse yet."""
-    con = _connect_existing(db_path, read_only=True)
-    try:
-        return _schema_version(con)
-    finally:
-        con.close()
+    with _about(db_path):
+        con = _connect(Path(db_path), read_only=True)
+        try:
+            return _schema_version(con)
+        finally:
+            con.close()
 
 
 # --- ad hoc reading: one guarded query, and tables or views for export ------------------------
@@ -236,7 +249,7 @@ _OUTSIDE_FUNCTIONS = frozenset(
 _EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?(\s*\([^)]*\))?\s+", re.IGNORECASE)
 _SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
-    "autoinstall_known_extensions": False,
+    "autoinstall_known_extensions": False,  # as NO_EXTENSIONS, which is defined further down
     "autoload_known_extensions": False,
     "python_enable_replacements": False,
 }
@@ -306,7 +319,7 @@ def export_frame(
     """
     known = relations(db_path)
     if name not in known:
-        raise WarehouseError(
+        raise NotInWarehouse(
             f"no table or view named {name!r}; choose one of {', '.join(sorted(known))}"
         )
     columns = read_query(
@@ -434,7 +447,7 @@ def _filter_column(name: str, columns: Sequence[str], wanted: Sequence[str], opt
     for column in wanted:
         if column in columns:
             return column
-    raise WarehouseError(
+    raise NotInWarehouse(
         f"{option} cannot filter {name}: it has no {' or '.join(wanted)} column "
         f"(its columns: {', '.join(columns)})"
     )
@@ -469,7 +482,7 @@ def open_for_refresh(db_path: Path) -> Iterator[WarehouseWriter]:
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _refresh_lock(db_path):
+    with _about(db_path), _refresh_lock(db_path):
         _reach("locked")
         staging = temp_path(db_path)
         # We hold the lock, so any temporary file is left over from a killed run.
@@ -479,7 +492,7 @@ def open_for_refresh(db_path: Path) -> Iterator[WarehouseWriter]:
             _copy_live_file(db_path, staging)
             _reach("copied")
             con = _connect(staging, read_only=False)
-            _ensure_schema(con)
+            _ensure_schema(con, db_path)
             writer = WarehouseWriter(con)
             yield writer
             writer.close()
@@ -873,14 +886,13 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema in an empty file, or run the migrations an older file lacks."""
+def _ensure_schema(con: duckdb.DuckDBPyConnection, live_path: Path) -> None:
+    """Create the schema in an empty file, or run the migrations an older file lacks.
+
+    `con` is on the staging copy; messages name the live file the user knows."""
     version = _schema_version(con)
     if version is not None and version > SCHEMA_VERSION:
-        raise WarehouseError(
-            f"the warehouse has schema version {version}, newer than this program's "
-            f"{SCHEMA_VERSION}: upgrade aktuellt"
-        )
+        raise WarehouseError(_newer_message(live_path, version))
     with _transaction(con):
         if version is None:
             _execute_all(con, initial_ddl())
@@ -905,9 +917,17 @@ def _execute_all(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> N
 # --- connections ------------------------------------------------------------------------------
 
 
+# Every connection: DuckDB would otherwise download and load an extension when a file is not
+# its own (a SQLite file at the warehouse path), over the network and without being asked.
+NO_EXTENSIONS: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=NO_EXTENSIONS)
     except duckdb.Error as error:
         raise WarehouseError(f"cannot open the warehouse {path}: {error}") from error
     # Timestamps come back in UTC whatever the machine's zone, so frames compare across hosts.
@@ -916,9 +936,50 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def _connect_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to a warehouse this program can read: it exists and its schema is ours."""
     if not Path(db_path).exists():
         raise WarehouseError(f"no warehouse at {db_path}: run `aktuellt refresh` first")
-    return _connect(Path(db_path), read_only=read_only)
+    con = _connect(Path(db_path), read_only=read_only)
+    try:
+        _require_known_version(con, db_path)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _require_known_version(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    version = _schema_version(con)
+    if version is None:
+        raise WarehouseError(f"{db_path} holds no warehouse yet: run `aktuellt refresh` first")
+    if version > SCHEMA_VERSION:
+        raise WarehouseError(_newer_message(db_path, version))
+    if version < SCHEMA_VERSION:
+        raise WarehouseError(
+            f"{db_path} has schema version {version}, older than this program's "
+            f"{SCHEMA_VERSION}: run `aktuellt refresh` once to upgrade it"
+        )
+
+
+def _newer_message(db_path: Path, version: int) -> str:
+    return (
+        f"{db_path} has schema version {version}, newer than this program's "
+        f"{SCHEMA_VERSION}: upgrade aktuellt"
+    )
+
+
+@contextmanager
+def _about(db_path: Path) -> Iterator[None]:
+    """DuckDB's errors on this file (corrupt, full disk, not a database) as one WarehouseError
+    naming it; DuckDB's message is kept to its first line."""
+    try:
+        yield
+    except duckdb.Error as error:
+        raise WarehouseError(f"{db_path}: {_first_line(error)}") from error
+    except WarehouseError as error:
+        if type(error) is not WarehouseError or str(db_path) in str(error):
+            raise
+        raise WarehouseError(f"{db_path}: {error}") from error
 
 
 def _connect_sandboxed(db_path: Path) -> duckdb.DuckDBPyConnection:
