@@ -298,27 +298,47 @@ def decode_text(raw: bytes, file: str) -> str:
 
 
 def read_excel_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The first sheet's rows as text, each with its Excel row number (header = row 1)."""
+    """The first sheet's rows as text, each with its Excel row number (header = row 1).
+
+    openpyxl in full mode: its read-only mode trusts the sheet's `<dimension>` record, which
+    some writers leave stale, and then silently stops early (a 4-row sheet read as 1 row).
+    Formula cells are read as the result Excel saved with them; a formula without a saved
+    result is refused by its cell name (it would otherwise read as an empty cell).
+    """
     from openpyxl import load_workbook  # heavy import, only for Excel input
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        values = load_workbook(path, read_only=False, data_only=True).worksheets[0]
+        formulas = load_workbook(path, read_only=False, data_only=False).worksheets[0]
     except Exception as error:  # openpyxl raises many types for a broken workbook
         raise SurveyImportError(
             [Problem(path.name, None, f"not a readable Excel workbook: {error}")]
         ) from error
-    sheet = workbook.worksheets[0]
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        texts = [excel_cell_text(cell) for cell in cells]
+    problems: list[Problem] = []
+    for cells in values.iter_rows():
+        number = cells[0].row if cells else 0
+        texts = [excel_cell_text(cell.value) for cell in cells]
+        for cell in cells:
+            formula = formulas.cell(row=cell.row, column=cell.column)
+            if cell.value is None and formula.data_type == "f":
+                problems.append(
+                    Problem(
+                        path.name,
+                        number,
+                        f"cell {cell.coordinate} holds a formula ({formula.value}) without a "
+                        "saved result; open and save the workbook in Excel, or paste values",
+                    )
+                )
         if not any(text.strip() for text in texts):
             continue
         if header is None:
             header = texts
         else:
             rows.append((number, texts))
-    workbook.close()
+    if problems:
+        raise SurveyImportError(problems)
     return header or [], rows
 
 
