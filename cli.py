@@ -41,7 +41,15 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 
 # Piped output (cron mail, files) gets wide lines instead of 80-column wrapping.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# Markup and emoji codes off: catalog titles and Kolada texts are printed exactly as written
+# ("[/red]" or "[kr/inv]" in a title is text, not a style).
+out = Console(
+    markup=False,
+    emoji=False,
+    highlight=False,
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() else 200,
+)
 
 # Options shared between commands (fastapi-cli style aliases).
 DbOption = Annotated[
@@ -231,7 +239,11 @@ def refresh(
     log_path = log_to_file(settings.logs_dir)
     interactive = sys.stderr.isatty()
     with (
-        Console(stderr=True).status("refreshing", spinner="dots") if interactive else nullcontext()
+        Console(stderr=True, markup=False, emoji=False, highlight=False).status(
+            "refreshing", spinner="dots"
+        )
+        if interactive
+        else nullcontext()
     ):
         result = refresh_pipeline.run_refresh(
             settings, full=full, snapshot=snapshot, report_year=year, step=_step(interactive)
@@ -498,7 +510,7 @@ def _step(interactive: bool) -> Any:
     def report(message: str) -> None:
         logging.getLogger("aktuellt.refresh").info(message)
         if interactive:
-            Console(stderr=True).log(message)
+            Console(stderr=True, markup=False, emoji=False, highlight=False).log(message)
 
     return report
 
