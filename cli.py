@@ -425,6 +425,9 @@ def sql(
         ),
     ],
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Stop the query after this many seconds.", min=0.1)
+    ] = 60.0,
     db: DbOption = None,
 ) -> None:
     """Run one read-only query against the warehouse and print the result.
@@ -441,7 +444,7 @@ def sql(
         fail(f"unknown format {output_format!r}; use table, csv or json")
     settings = settings_from(db)
     try:
-        rows = read_only_query(settings.db_path, query)
+        rows = read_only_query(settings.db_path, query, timeout=timeout)
     except (QueryRefused, QueryFailed) as error:
         fail(str(error))
     _print_frame(rows, output_format, title="")
@@ -494,7 +497,7 @@ def export(
 
 def _print_frame(rows: Any, output_format: str, title: str) -> None:
     if output_format == "csv":
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(_flat(rows).write_csv())
     elif output_format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     elif output_format == "table":
@@ -504,6 +507,24 @@ def _print_frame(rows: Any, output_format: str, title: str) -> None:
         out.print(table)
     else:
         fail(f"unknown format {output_format!r}; use table, csv or json")
+
+
+def _flat(rows: Any) -> Any:
+    """Lists and structs as JSON text: CSV has no nested values (`SELECT * FROM indicators`)."""
+    import json
+
+    import polars as pl
+
+    nested = [name for name, dtype in rows.schema.items() if dtype.is_nested()]
+    return rows.with_columns(
+        pl.Series(
+            name,
+            [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+             for v in rows[name].to_list()],
+            dtype=pl.String,
+        )
+        for name in nested
+    )  # fmt: skip
 
 
 def _step(interactive: bool) -> Any:

@@ -18,6 +18,8 @@ import json
 import os
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -263,17 +265,26 @@ class QueryFailed(WarehouseError):
     """DuckDB could not parse or run the query; the message is DuckDB's own, with its position."""
 
 
-def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:
+class QueryTimedOut(QueryFailed):
+    """The query ran past its time limit and was interrupted."""
+
+
+def read_only_query(db_path: Path, sql: str, timeout: float | None = None) -> pl.DataFrame:
     """Run one user-written query on a sandboxed read-only connection and return its result.
 
     Raises QueryRefused for anything but one reading query, QueryFailed for a syntax or other
-    DuckDB error; the warehouse file is never opened for writing.
+    DuckDB error, QueryTimedOut past `timeout` seconds; the warehouse file is never opened for
+    writing. Ctrl-C (KeyboardInterrupt) interrupts the query at once and propagates.
     """
     statement = _one_query(sql)
     con = _connect_sandboxed(db_path)
     try:
         _refuse_outside_functions(con, statement)
-        return con.sql(statement).pl()
+        return _interruptible(con, statement, timeout)
+    except duckdb.InterruptException as error:
+        raise QueryTimedOut(
+            f"stopped after {timeout:g} s (--timeout); narrow the query or raise the limit"
+        ) from error
     except duckdb.PermissionException as error:
         raise QueryRefused(
             f"refused: the query reaches outside the warehouse ({_first_line(error)})"
@@ -282,6 +293,47 @@ def read_only_query(db_path: Path, sql: str) -> pl.DataFrame:
         raise QueryFailed(_duckdb_message(error)) from error
     finally:
         con.close()
+
+
+def _interruptible(
+    con: duckdb.DuckDBPyConnection, statement: str, timeout: float | None
+) -> pl.DataFrame:
+    """Run the query in a worker thread so this thread can interrupt it.
+
+    A signal handler runs only between Python bytecodes, so Ctrl-C waits for a query running
+    inside DuckDB; here the main thread only waits, sees KeyboardInterrupt at once and calls
+    DuckDB's interrupt, as it does when the time limit passes.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["frame"] = con.sql(statement).pl()
+        except BaseException as error:  # handed to the waiting thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="aktuellt-sql", daemon=True)
+    worker.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while worker.is_alive():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                con.interrupt()
+                worker.join()
+                break
+            worker.join(INTERRUPT_POLL if left is None else min(left, INTERRUPT_POLL))
+    except KeyboardInterrupt:
+        con.interrupt()
+        worker.join(INTERRUPT_GRACE)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["frame"]
+
+
+INTERRUPT_POLL = 0.1  # seconds between checks of the time limit while a query runs
+INTERRUPT_GRACE = 5.0  # seconds DuckDB gets to stop after an interrupt on Ctrl-C
 
 
 def relations(db_path: Path) -> dict[str, str]:
