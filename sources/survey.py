@@ -109,6 +109,10 @@ ALL_AGES = frozenset({"", "alla", "totalt", "samtliga", "all", "total", "alla_al
 SYMBOL_PATTERN = re.compile(r"^(?:\.{1,6}|-|–|x|X|\*)$")
 PERIOD_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:[-–/]\s*(\d{4}))?\s*$")
 SHARE_RANGE = (0.0, 100.0)
+MAX_RESPONDENTS = 20_000_000  # more than Sweden's population: a typo, and past Int64 at 1e19
+
+
+MAX_PROBLEMS_LISTED = 50  # the first 50 say what is wrong; 300 000 lines would say nothing more
 
 
 class SurveyImportError(ValueError):
@@ -116,7 +120,11 @@ class SurveyImportError(ValueError):
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        listed = [str(problem) for problem in self.problems[:MAX_PROBLEMS_LISTED]]
+        more = len(self.problems) - MAX_PROBLEMS_LISTED
+        if more > 0:
+            listed.append(f"… and {more} more problem(s) ({len(self.problems)} in all)")
+        super().__init__("\n".join(listed))
 
 
 @dataclass(frozen=True)
@@ -252,13 +260,18 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(lines, delimiter=separator)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for record in reader:
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = record
-        else:
-            rows.append((reader.line_num, record))
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = record
+            else:
+                rows.append((reader.line_num, record))
+    except csv.Error as error:  # a field past the csv module's limit, a stray NUL
+        raise SurveyImportError(
+            [Problem(path.name, reader.line_num, f"unreadable CSV: {error}")]
+        ) from error
     return header or [], rows
 
 
@@ -578,6 +591,9 @@ def resolve_count(row: Mapping[str, str], reasons: list[str]) -> int | None:
     number = parse_number(text)
     if number is None or number < 0 or not number.is_integer():
         reasons.append(f"n {text!r} is not a whole number of respondents")
+        return None
+    if number > MAX_RESPONDENTS:
+        reasons.append(f"n {text!r} is more respondents than Sweden has people")
         return None
     return int(number)
 

@@ -279,3 +279,17 @@ def test_an_excel_formula_is_read_as_its_saved_result_or_refused_by_cell(tmp_pat
     rewrite_sheet(path, lambda xml: xml.replace(b"<f>60+10</f><v />", b"<f>60+10</f><v>70</v>"))
     frame = read_survey_table(path, AREAS)
     assert frame["value"].to_list() == [70.0]
+
+
+def test_a_huge_n_and_a_10_mb_field_are_problems_not_crashes(tmp_path):
+    path = tmp_path / "huge_n.csv"
+    path.write_bytes(table("Liv & Hälsa;2022;2022;2022;Kil;T;God hälsa;70;;;1e30;"))
+    with pytest.raises(SurveyImportError, match=r"^huge_n\.csv:\d: n '1e30' is more respondents"):
+        read_survey_table(path, AREAS)
+    path = tmp_path / "long_field.csv"
+    field = "x" * 10_000_000
+    path.write_bytes(table(f'Liv & Hälsa;2022;2022;2022;Kil;T;"{field}";70;;;90;'))
+    with pytest.raises(
+        SurveyImportError, match=r"^long_field\.csv:\d: unreadable CSV: field larger"
+    ):
+        read_survey_table(path, AREAS)
