@@ -109,7 +109,7 @@ class KoladaServer:
 
     def start(self) -> KoladaServer:
         handler = type("BoundKoladaHandler", (KoladaHandler,), {"kolada": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -287,6 +287,16 @@ class KoladaServer:
                 setattr(self.faults, name, remaining - 1)
                 return True
             return False
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A client that gave up (a deadline, a kill) is expected here, not an error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class BadRequest(Exception):
