@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -27,7 +28,7 @@ from config import load_settings
 from pipelines import warehouse
 from pipelines.adhoc import read_examples
 from pipelines.refresh import run_refresh
-from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query, read_query
+from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query, read_query, sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -156,10 +157,10 @@ def test_the_connection_itself_refuses_files_when_the_classifier_is_bypassed(
     demo: dict[str, Any],
 ) -> None:
     # A file function the name list does not know still meets the locked connection.
-    con = warehouse._connect_sandboxed(demo["db"])
+    con = sandbox._connect_sandboxed(demo["db"])
     try:
         for sql in ("SELECT * FROM read_csv('/etc/passwd')", "SET enable_external_access = true"):
-            with pytest.raises(warehouse.duckdb.Error):
+            with pytest.raises(duckdb.Error):
                 con.sql(sql).fetchall()
     finally:
         con.close()
