@@ -246,3 +246,44 @@ def test_a_read_only_folder_is_one_line_and_exit_4(
     finally:
         locked.chmod(0o755)
     assert_one_clean_line(result, 4, "Permission denied", str(locked))
+
+
+def test_an_unexpected_error_is_one_line_and_exit_4() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    import cli
+
+    def broken() -> None:
+        raise KeyError("a bug")
+
+    app = typer.Typer()
+    app.command()(cli.guarded(broken))
+    result = CliRunner().invoke(app, [])
+    assert result.exit_code == 4
+    assert result.stderr.strip() == "aktuellt: unexpected error: KeyError: 'a bug'"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "validation_definitions/kolada_values.json",
+        "checkpoints/kolada_values.json",
+        "great_expectations.yml",
+    ],
+)
+def test_a_run_killed_while_the_checks_wrote_their_configuration_does_not_stop_the_next(
+    tmp_path: Path, written: str
+) -> None:
+    # Found by `make chaos`: a SIGKILL inside Great Expectations' configuration write left a
+    # half-written file, and every later refresh failed on it.
+    from config import load_settings
+    from pipelines.refresh import run_refresh
+
+    settings = load_settings({"data_dir": tmp_path / "data"}, env={}, cwd=tmp_path)
+    assert run_refresh(settings, snapshot=SAMPLE).exit_code == 0
+    path = settings.checks_dir / "gx" / written
+    path.write_bytes(path.read_bytes()[:40])  # cut off mid-write
+    again = run_refresh(settings, snapshot=SAMPLE)
+    assert again.exit_code == 0, again.message
+    assert again.check_report is not None and again.check_report.passed
