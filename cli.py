@@ -102,14 +102,16 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
                 fail(_one_line(str(error)), EXIT_ERROR)
             if isinstance(error, OSError):
                 fail(os_error_message(error), EXIT_ERROR)
-            logging.getLogger("aktuellt").exception("unexpected error")
+            log = logging.getLogger("aktuellt")
+            if log.handlers:  # the log file; without one, logging would print the traceback
+                log.exception("unexpected error")
             fail(f"unexpected error: {type(error).__name__}: {_one_line(str(error))}", EXIT_ERROR)
 
     return run
 
 
 def os_error_message(error: OSError) -> str:
-    """'cannot write data/warehouse/aktuellt.duckdb.lock: Permission denied'."""
+    """'data/warehouse/aktuellt.duckdb.lock: Permission denied' (the file, then the reason)."""
     reason = error.strerror or str(error)
     if error.filename is None:
         return f"{type(error).__name__}: {reason}"
