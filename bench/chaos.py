@@ -1,7 +1,9 @@
 """A randomised fault run of the nightly refresh: SIGKILLs at random moments, every API fault.
 
-Against the local Kolada (tests/kolada_server.py) with latency, each trial runs the real
-`aktuellt refresh` in a child process on a scratch warehouse:
+Against the local Kolada (tests/kolada_server.py) with latency, each trial runs the refresh
+(`pipelines.refresh.run_refresh`, what `aktuellt refresh` calls) in a child process forked from
+this one, on a scratch warehouse; forking after the imports keeps each run to its real work, so
+the kill moments fall inside the refresh rather than in Python's start-up:
 
 * kill trials: Kolada revises a value, a full or incremental refresh starts, and is SIGKILLed
   at a random moment of its run. The trial holds when the warehouse is readable right after,
@@ -20,10 +22,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
+import multiprocessing.process
 import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +36,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import great_expectations  # noqa: E402 - imported once here, not in every forked run
+import great_expectations.expectations  # noqa: E402, F401
+
+from config import Settings, load_settings  # noqa: E402
+from pipelines.refresh import run_refresh  # noqa: E402
 from pipelines.warehouse import lock_path, read_query  # noqa: E402
 from tests.kolada_server import KoladaServer  # noqa: E402
 
-AKTUELLT = Path(sys.executable).with_name("aktuellt")
+# Runs are forked from a forkserver: a clean single-threaded process that has imported this
+# module (and so the refresh and Great Expectations) once. Forking this process instead would
+# copy the local Kolada's threads and DuckDB's state into every child, which can deadlock.
+FORK = multiprocessing.get_context("forkserver")
+FORK.set_forkserver_preload(["bench.chaos"])
 LATENCY_SECONDS = 0.05
 REQUEST_DEADLINE = 3.0  # seconds; the drip-fed fault must end at this, not hang
 RUN_LIMIT = 120.0  # seconds; a refresh still running after this did not hold
@@ -68,27 +80,30 @@ def main() -> None:
     started = time.monotonic()
     trials: list[Trial] = []
     with tempfile.TemporaryDirectory() as scratch, KoladaServer(ROOT / "data" / "sample") as server:
-        work = Path(scratch)
-        (work / "aktuellt.toml").write_text(
-            f"request_deadline = {REQUEST_DEADLINE}\n", encoding="utf-8"
+        settings = load_settings(
+            {
+                "data_dir": Path(scratch) / "data",
+                "kolada_url": server.base_url,
+                "request_deadline": REQUEST_DEADLINE,
+            },
+            env={},
+            cwd=Path(scratch),
         )
-        env = {**os.environ, "AKTUELLT_KOLADA_URL": server.base_url}
-        env = {k: v for k, v in env.items() if k not in ("AKTUELLT_DB", "AKTUELLT_DATA")}
-        db = work / "data" / "warehouse" / "aktuellt.duckdb"
         server.faults.latency = LATENCY_SECONDS
-        first, duration = run(work, env, full=True)
-        if first != 0:
-            raise SystemExit(f"the first full refresh failed with exit {first}")
-        print(f"first full refresh: {duration:.1f} s; kill moments drawn from 0–{duration:.1f} s")
+        first, _ = run(settings, full=True)
+        again, duration = run(settings, full=True)  # the first also pays one-time set-up
+        if first != 0 or again != 0:
+            raise SystemExit(f"the first full refreshes failed with exit {first}, {again}")
+        print(f"a full refresh takes {duration:.1f} s; kill moments drawn from 0–{duration:.1f} s")
         keys = sorted(server.state.values)
         for number in range(1, options.kills + 1):
             kpi, area, period, gender = rng.choice(keys)
             server.set_value(kpi, area, period, gender, round(rng.uniform(0, 100), 1))
             full = rng.random() < 0.5
-            trials.append(kill_trial(number, work, env, db, full, rng.uniform(0, duration)))
+            trials.append(kill_trial(number, settings, full, rng.uniform(0, duration)))
             print(trials[-1].detail, flush=True)
-        for name, settings in FAULTS.items():
-            trials.append(fault_trial(name, settings, server, work, env, db))
+        for name, faults in FAULTS.items():
+            trials.append(fault_trial(name, faults, server, settings))
             print(trials[-1].detail, flush=True)
     held = sum(trial.held for trial in trials)
     kills = [trial for trial in trials if trial.name.startswith("kill")]
@@ -101,22 +116,22 @@ def main() -> None:
         raise SystemExit(1)
 
 
-def kill_trial(
-    number: int, work: Path, env: dict[str, str], db: Path, full: bool, after: float
-) -> Trial:
+def kill_trial(number: int, settings: Settings, full: bool, after: float) -> Trial:
     name = f"kill {number:2d} ({'full' if full else 'incremental'}, at {after:.2f} s)"
+    db = settings.db_path
     before = fingerprint(db)
-    child = start(work, env, full)
+    child = start(settings, full)
     time.sleep(after)
-    finished = child.poll() is not None
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    finished = not child.is_alive()
+    if child.pid is not None and not finished:
+        os.kill(child.pid, signal.SIGKILL)
+    child.join()
     try:
         right_after = fingerprint(db)
     except Exception as error:  # the very thing a trial looks for
         return Trial(name, False, f"{name}: NOT HELD, unreadable after the kill: {error}")
     locked = lock_path(db).exists() and lock_is_held(db)
-    code, _ = run(work, env, full=False)
+    code, _ = run(settings, full=False)
     after_state = fingerprint(db)
     state = (
         "before" if right_after == before else "after" if right_after == after_state else "other"
@@ -131,21 +146,17 @@ def kill_trial(
 
 
 def fault_trial(
-    name: str,
-    settings: dict[str, float],
-    server: KoladaServer,
-    work: Path,
-    env: dict[str, str],
-    db: Path,
+    name: str, faults: dict[str, float], server: KoladaServer, settings: Settings
 ) -> Trial:
+    db = settings.db_path
     before = fingerprint(db)
-    for key, value in settings.items():
+    for key, value in faults.items():
         setattr(server.faults, key, value)
-    code, seconds = run(work, env, full=True)
+    code, seconds = run(settings, full=True)
     server.faults = type(server.faults)(latency=LATENCY_SECONDS)
     unchanged = fingerprint(db) == before
     locked = lock_path(db).exists() and lock_is_held(db)
-    next_code, _ = run(work, env, full=False)
+    next_code, _ = run(settings, full=False)
     held = code in (0, 2) and (code == 0 or unchanged) and not locked and next_code == 0
     verdict = "held" if held else "NOT HELD"
     return Trial(
@@ -156,23 +167,30 @@ def fault_trial(
     )
 
 
-def start(work: Path, env: dict[str, str], full: bool) -> subprocess.Popen[bytes]:
-    command = [str(AKTUELLT), "refresh", *(["--full"] if full else [])]
-    return subprocess.Popen(
-        command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def start(settings: Settings, full: bool) -> multiprocessing.process.BaseProcess:
+    child = FORK.Process(target=refresh_child, args=(settings, full), daemon=True)
+    child.start()
+    return child
 
 
-def run(work: Path, env: dict[str, str], full: bool) -> tuple[int, float]:
+def refresh_child(settings: Settings, full: bool) -> None:
+    """The child: one refresh, its exit code the process's."""
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    result = run_refresh(settings, full=full)
+    os._exit(result.exit_code)
+
+
+def run(settings: Settings, full: bool) -> tuple[int, float]:
     started = time.monotonic()
-    child = start(work, env, full)
-    try:
-        code = child.wait(timeout=RUN_LIMIT)
-    except subprocess.TimeoutExpired:
+    child = start(settings, full)
+    child.join(RUN_LIMIT)
+    if child.is_alive():
         child.kill()
-        child.wait()
-        code = -1
-    return code, time.monotonic() - started
+        child.join()
+        return -1, time.monotonic() - started
+    return int(child.exitcode or 0), time.monotonic() - started
 
 
 def fingerprint(db: Path) -> str:
