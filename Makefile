@@ -56,7 +56,7 @@ bench: install
 # A randomised fault run (SIGKILLs at random moments, every API fault) against the local Kolada;
 # a few minutes, so not part of `make test`.
 chaos: install
-	$(BIN)/python -m bench.chaos
+	PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker $(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out
