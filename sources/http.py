@@ -316,7 +316,7 @@ def failure_reason(error: BaseException) -> str:
         reason = getattr(current, "reason", None)
         if isinstance(current, ResponseError) or _status_in(str(current)):
             status = _status_in(str(current))
-            return f"HTTP {status} after {TOTAL_RETRIES} retries" if status else "retries used up"
+            return f"HTTP {status}, retries used up" if status else "retries used up"
         if isinstance(current, ConnectTimeoutError | requests.exceptions.ConnectTimeout):
             return "connection timed out"
         if isinstance(current, ReadTimeoutError | requests.exceptions.ReadTimeout):
