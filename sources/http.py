@@ -317,12 +317,12 @@ def failure_reason(error: BaseException) -> str:
         if isinstance(current, ResponseError) or _status_in(str(current)):
             status = _status_in(str(current))
             return f"HTTP {status}, retries used up" if status else "retries used up"
+        if isinstance(current, NewConnectionError):  # a subclass of ConnectTimeoutError
+            return _errno_text(current)
         if isinstance(current, ConnectTimeoutError | requests.exceptions.ConnectTimeout):
             return "connection timed out"
         if isinstance(current, ReadTimeoutError | requests.exceptions.ReadTimeout):
             return "read timed out"
-        if isinstance(current, NewConnectionError):
-            return _errno_text(current)
         if isinstance(current, ProtocolError):
             inner = current.args[1] if len(current.args) > 1 else None
             if isinstance(inner, BaseException):
