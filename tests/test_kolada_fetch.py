@@ -172,7 +172,7 @@ def test_closed_port_is_unreachable(archive):
         base_url = server.base_url
     with make_session(total_retries=1, backoff_factor=0.01) as polite:
         with pytest.raises(
-            KoladaUnreachable, match="^metadata of KPIs N15428: connection refused$"
+            KoladaUnreachable, match=r"^metadata of KPIs N15428: connection refused$"
         ):
             list(fetch_kpis(polite, base_url, ["N15428"], archive))
         assert polite.requests_made == 2
