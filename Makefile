@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 
-.PHONY: install demo docs sample test lint format browser bench clean
+.PHONY: install demo docs sample test lint format browser bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: install browser lint
 
 bench: install
 	for script in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$script .py) || exit 1; done
+
+# A randomised fault run (SIGKILLs at random moments, every API fault) against the local Kolada;
+# a few minutes, so not part of `make test`.
+chaos: install
+	PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker $(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -25,7 +26,7 @@ from models.catalog import (
     find_catalog_path,
     load_catalog,
 )
-from models.exit_codes import EXIT_BUSY, EXIT_CODES, EXIT_USAGE
+from models.exit_codes import EXIT_BUSY, EXIT_CODES, EXIT_ERROR, EXIT_USAGE
 from models.names import (
     BadInput,
     MissingInput,
@@ -91,7 +92,15 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 
 # Piped output (cron mail, files) gets wide lines instead of 80-column wrapping.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# Markup and emoji codes off: catalog titles and Kolada texts are printed exactly as written
+# ("[/red]" or "[kr/inv]" in a title is text, not a style).
+out = Console(
+    markup=False,
+    emoji=False,
+    highlight=False,
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() else 200,
+)
 
 # Options shared between commands (fastapi-cli style aliases).
 DbOption = Annotated[
@@ -123,6 +132,50 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Exit non-zero with a one-line reason on stderr."""
     print(f"aktuellt: {message}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One error boundary per command: an expected failure is one line and the README's code.
+
+    Busy → 3; the warehouse (corrupt, newer, full disk: WarehouseError), the OS (OSError:
+    permissions, a full disk, `ulimit -f`) and anything unexpected → 4. The traceback of an
+    unexpected error goes to the log, never to the terminal.
+    """
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException, BadInput, ConfigError):
+            raise  # usage errors: the root command prints them and exits 64
+        except Exception as error:
+            from pipelines.warehouse import WarehouseBusy, WarehouseError
+
+            if isinstance(error, WarehouseBusy):
+                fail(str(error), EXIT_BUSY)
+            if isinstance(error, WarehouseError):
+                fail(_one_line(str(error)), EXIT_ERROR)
+            if isinstance(error, OSError):
+                fail(os_error_message(error), EXIT_ERROR)
+            log = logging.getLogger("aktuellt")
+            if log.handlers:  # the log file; without one, logging would print the traceback
+                log.exception("unexpected error")
+            fail(f"unexpected error: {type(error).__name__}: {_one_line(str(error))}", EXIT_ERROR)
+
+    return run
+
+
+def os_error_message(error: OSError) -> str:
+    """'data/warehouse/aktuellt.duckdb.lock: Permission denied' (the file, then the reason)."""
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return f"{type(error).__name__}: {reason}"
+    target = f"{error.filename} → {error.filename2}" if error.filename2 else str(error.filename)
+    return f"{target}: {reason}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def settings_from(
@@ -275,7 +328,11 @@ def refresh(
     log_path = log_to_file(settings.logs_dir)
     interactive = sys.stderr.isatty()
     with (
-        Console(stderr=True).status("refreshing", spinner="dots") if interactive else nullcontext()
+        Console(stderr=True, markup=False, emoji=False, highlight=False).status(
+            "refreshing", spinner="dots"
+        )
+        if interactive
+        else nullcontext()
     ):
         result = refresh_pipeline.run_refresh(
             settings, full=full, snapshot=snapshot, report_year=year, step=_step(interactive)
@@ -299,7 +356,6 @@ def status(
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
-    from pipelines.warehouse import WarehouseError
     from reports.terminal import compact_status, status_rows
 
     settings = settings_from(db)
@@ -307,7 +363,9 @@ def status(
     catalog_id = catalog_id_from(catalog, settings)
     try:
         rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender)
-    except WarehouseError as error:
+    except BadInput:
+        raise  # usage errors exit 64 at the root command
+    except ValueError as error:
         fail(str(error))
     shown = compact_status(rows) if chosen_format == "table" else rows
     _print_frame(shown, chosen_format, title=f"Status, {catalog_id}")
@@ -323,14 +381,11 @@ def runs(
 
     Example: aktuellt runs --limit 5
     """
-    from pipelines.warehouse import WarehouseError, read_runs
+    from pipelines.warehouse import read_runs
 
     settings = settings_from(db)
     chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
-    try:
-        rows = read_runs(existing_warehouse(settings), limit)
-    except WarehouseError as error:
-        fail(str(error))
+    rows = read_runs(existing_warehouse(settings), limit)
     _print_frame(rows, chosen_format, title="Refresh runs")
 
 
@@ -359,7 +414,6 @@ def import_files(
     import secrets
 
     from pipelines.survey_import import import_survey_files
-    from pipelines.warehouse import WarehouseBusy, WarehouseError
     from sources.survey import SurveyImportError
 
     settings = settings_from(db, data)
@@ -369,10 +423,6 @@ def import_files(
     try:
         result = import_survey_files(files, settings, run_id, min_n=min_n, survey=survey, now=now)
     except SurveyImportError as error:
-        fail(str(error))
-    except WarehouseBusy as busy:
-        fail(str(busy), EXIT_BUSY)
-    except WarehouseError as error:
         fail(str(error))
     out.print("\n".join(result.summary_lines()))
 
@@ -399,8 +449,12 @@ def report(
     area_ids = _report_areas(ctx, area)
     try:
         written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf)
-    except RuntimeError as error:
+    except BadInput:
+        raise
+    except ValueError as error:
         fail(str(error))
+    except RuntimeError as error:  # the PDF browser failed
+        fail(str(error), EXIT_ERROR)
     out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
 
 
@@ -443,8 +497,12 @@ def charts(
             area_ids=area_ids,
             indicator_ids=indicator_ids or None,
         )
-    except RuntimeError as error:
+    except BadInput:
+        raise
+    except ValueError as error:
         fail(str(error))
+    except RuntimeError as error:  # a chart renderer failed
+        fail(str(error), EXIT_ERROR)
     out.print(f"charts written; manifest {manifest}")
 
 
@@ -456,7 +514,9 @@ def _report_inputs(settings: Settings, catalog: str | None, year: int | None) ->
     existing_warehouse(settings)
     try:
         return load_report_inputs(settings, catalog_id, year)
-    except WarehouseError as error:
+    except (WarehouseError, BadInput):
+        raise  # the command's error boundary: exit 4; usage errors: 64
+    except (ValueError, FileNotFoundError) as error:
         fail(str(error))
 
 
@@ -477,6 +537,9 @@ def sql(
         ),
     ],
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Stop the query after this many seconds.", min=0.1)
+    ] = 60.0,
     db: DbOption = None,
 ) -> None:
     """Run one read-only query against the warehouse and print the result.
@@ -487,13 +550,13 @@ def sql(
     Example: aktuellt sql "SELECT area_name, period, value FROM latest_values
     WHERE series_id = 'kolada:N15428' AND area_kind = 'kommun'" --format csv
     """
-    from pipelines.warehouse import WarehouseError, read_only_query
+    from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query
 
     chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     settings = settings_from(db)
     try:
-        rows = read_only_query(existing_warehouse(settings), query)
-    except WarehouseError as error:
+        rows = read_only_query(existing_warehouse(settings), query, timeout=timeout)
+    except (QueryRefused, QueryFailed) as error:
         fail(str(error))
     _print_frame(rows, chosen_format, title="")
 
@@ -528,7 +591,7 @@ def export(
     --out karlstad.xlsx
     """
     from pipelines.adhoc import EXPORT_FORMATS, export_format_of, write_export
-    from pipelines.warehouse import WarehouseError, export_frame
+    from pipelines.warehouse import export_frame
 
     settings = settings_from(db)
     given_format = (
@@ -542,15 +605,17 @@ def export(
             existing_warehouse(settings), name, area_ids=area_ids, catalog_id=catalog_id,
             period_from=period_from, period_to=period_to,
         )  # fmt: skip
-        write_export(rows, out_file, file_format, sheet=name)
-    except (WarehouseError, OSError) as error:
+    except BadInput:
+        raise
+    except ValueError as error:
         fail(str(error))
+    write_export(rows, out_file, file_format, sheet=name)
     out.print(f"wrote {rows.height} rows of {name} to {out_file}")
 
 
 def _print_frame(rows: Any, output_format: str, title: str) -> None:
     if output_format == "csv":
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(_flat(rows).write_csv())
     elif output_format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     elif output_format == "table":
@@ -562,11 +627,29 @@ def _print_frame(rows: Any, output_format: str, title: str) -> None:
         fail(f"unknown format {output_format!r}; use table, csv or json", EXIT_USAGE)
 
 
+def _flat(rows: Any) -> Any:
+    """Lists and structs as JSON text: CSV has no nested values (`SELECT * FROM indicators`)."""
+    import json
+
+    import polars as pl
+
+    nested = [name for name, dtype in rows.schema.items() if dtype.is_nested()]
+    return rows.with_columns(
+        pl.Series(
+            name,
+            [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+             for v in rows[name].to_list()],
+            dtype=pl.String,
+        )
+        for name in nested
+    )  # fmt: skip
+
+
 def _step(interactive: bool) -> Any:
     def report(message: str) -> None:
         logging.getLogger("aktuellt.refresh").info(message)
         if interactive:
-            Console(stderr=True).log(message)
+            Console(stderr=True, markup=False, emoji=False, highlight=False).log(message)
 
     return report
 
@@ -602,6 +685,12 @@ def _print_refresh_summary(result: Any, log_path: Path) -> None:
         lines.append(f"raw files: {result.raw_dir}")
     lines.append(f"log: {log_path}")
     out.print("\n".join(lines))
+
+
+# Every command runs inside the error boundary (wrapped here, once, so no command can miss it).
+for _command in (*app.registered_commands, *catalog_app.registered_commands):
+    if _command.callback is not None:
+        _command.callback = guarded(_command.callback)
 
 
 if __name__ == "__main__":

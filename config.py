@@ -20,6 +20,10 @@ CONFIG_FILE_NAME = "aktuellt.toml"
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
 DEFAULT_COUNTY = "0017"  # Region Värmland; any `00NN` region code works
 DEFAULT_CATALOGS = ("np2022", "np2020", "np2023")
+# Wall-clock limits of a refresh's fetch, in seconds (see sources/http.py): one request with its
+# retries, and every request of the run together. A full Kolada fetch takes minutes.
+DEFAULT_REQUEST_DEADLINE = 600.0
+DEFAULT_FETCH_DEADLINE = 3600.0
 
 ENV_DB = "AKTUELLT_DB"
 ENV_KOLADA_URL = "AKTUELLT_KOLADA_URL"
@@ -54,6 +58,8 @@ class Settings:
     catalogs: tuple[str, ...] = DEFAULT_CATALOGS
     catalog_dirs: tuple[Path, ...] = ()  # analysts' own catalog folders, searched first
     method: MethodSettings = field(default_factory=MethodSettings)
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
+    fetch_deadline: float = DEFAULT_FETCH_DEADLINE
 
     @property
     def raw_dir(self) -> Path:
@@ -68,7 +74,17 @@ class Settings:
         return self.data_dir / "logs"
 
 
-_FILE_KEYS = {"data_dir", "db", "kolada_url", "county", "catalogs", "catalog_dirs", "method"}
+_FILE_KEYS = {
+    "data_dir",
+    "db",
+    "kolada_url",
+    "county",
+    "catalogs",
+    "catalog_dirs",
+    "method",
+    "request_deadline",
+    "fetch_deadline",
+}
 
 
 def load_settings(
@@ -124,7 +140,16 @@ def load_settings(
         catalogs=tuple(catalogs),
         catalog_dirs=tuple(_resolve(Path(d), cwd) for d in merged.get("catalog_dirs", ())),
         method=_method_settings(from_file.get("method", {}), options.get("method")),
+        request_deadline=_seconds(merged, "request_deadline", DEFAULT_REQUEST_DEADLINE),
+        fetch_deadline=_seconds(merged, "fetch_deadline", DEFAULT_FETCH_DEADLINE),
     )
+
+
+def _seconds(merged: Mapping[str, Any], name: str, default: float) -> float:
+    value = merged.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def _county_id(typed: str, given_in: Path | str) -> str:

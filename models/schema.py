@@ -1,7 +1,7 @@
 """Column sets shared along the flow: source → checks → warehouse → progress → reports.
 
 Each frame that crosses a module boundary has its polars schema declared here once. The
-warehouse's DDL and column comments are built from these (see pipelines/warehouse.py).
+warehouse's DDL and column comments are built from these (see pipelines/warehouse/).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Column lists come from the polars schemas of the frames that cross into the warehouse
 (models/schema.py, models/catalog.py, models/areas.py); only the warehouse's own columns
 (history, run bookkeeping) are declared here. Nothing here talks to DuckDB: the statements are
-plain SQL text that pipelines/warehouse.py runs, so a test can also build an old file from them.
+plain SQL text that pipelines/warehouse/ runs, so a test can also build an old file from them.
 
 A new file is built by the version-1 DDL followed by every migration, the same path an old file
 takes, so a new and an upgraded warehouse cannot drift apart.

@@ -1,6 +1,6 @@
 """Ad hoc exports: a table or view as CSV, Parquet or an Excel sheet with Swedish headers.
 
-Pure polars and xlsxwriter; the rows come from pipelines/warehouse.py (export_frame). Excel is
+Pure polars and xlsxwriter; the rows come from pipelines.warehouse.export_frame. Excel is
 where working groups take results, so the sheet is made for reading there: Swedish headers,
 decimals shown with one or two places but stored in full, years and counts without thousands
 separators, ids as text so '0017' keeps its zeros, and a frozen header row.

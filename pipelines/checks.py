@@ -9,9 +9,12 @@ no suspicious shrinking against the previous full load, and area ids of the conf
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import logging
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,9 @@ MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is susp
 DETAIL_ROWS = 20  # offending rows kept per expectation
 INTEGER_TYPES = ["int32", "int64", "Int32", "Int64"]  # as pandas names them
 FLOAT_TYPES = ["float64", "Float64"]
+
+
+log = logging.getLogger("aktuellt.checks")
 
 
 @dataclass(frozen=True)
@@ -152,9 +158,36 @@ def _validate(
 ) -> CheckReport:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     checks_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        context, checkpoint = _configure(gx, checks_dir, suite, expectations)
+    except Exception as error:
+        # The project's configuration is rebuilt from code on every run, so a half-written one
+        # (a run killed while GE wrote it) is thrown away and written again; the validation
+        # results and data docs under gx/uncommitted stay.
+        log.warning("checks: GE configuration unreadable (%s); rebuilding it", error)
+        _remove_gx_configuration(checks_dir)
+        context, checkpoint = _configure(gx, checks_dir, suite, expectations)
+    result = checkpoint.run(
+        batch_parameters={"dataframe": frame.to_pandas()}, run_id=_gx_run_id(run_id)
+    )
+    rows = [
+        _result_row(run_id, suite, outcome)
+        for validation_result in result.run_results.values()
+        for outcome in validation_result.results
+    ]
+    docs = [str(site["site_url"]) for site in context.get_docs_sites_urls() if site["site_url"]]
+    docs_index = Path(docs[0].removeprefix("file://")) if docs else None
+    return CheckReport(
+        suite=suite, results=pl.DataFrame(rows, schema=CHECK_RESULTS_SCHEMA), docs_index=docs_index
+    )
+
+
+def _configure(gx: Any, checks_dir: Path, suite: str, expectations: list[Any]) -> tuple[Any, Any]:
+    """The file-backed GE project under checks_dir with this suite's checkpoint."""
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="file", project_root_dir=str(checks_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_or_update_pandas(name="batches")
@@ -169,7 +202,8 @@ def _validate(
         else asset.add_batch_definition_whole_dataframe("whole")
     )
     expectation_suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=suite, expectations=expectations)
+        # Copies: an expectation belongs to one suite object, and a retry builds another.
+        gx.ExpectationSuite(name=suite, expectations=[copy.copy(e) for e in expectations])
     )
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite, data=batch_definition, suite=expectation_suite)
@@ -186,19 +220,19 @@ def _validate(
             },
         )
     )
-    result = checkpoint.run(
-        batch_parameters={"dataframe": frame.to_pandas()}, run_id=_gx_run_id(run_id)
-    )
-    rows = [
-        _result_row(run_id, suite, outcome)
-        for validation_result in result.run_results.values()
-        for outcome in validation_result.results
-    ]
-    docs = [str(site["site_url"]) for site in context.get_docs_sites_urls() if site["site_url"]]
-    docs_index = Path(docs[0].removeprefix("file://")) if docs else None
-    return CheckReport(
-        suite=suite, results=pl.DataFrame(rows, schema=CHECK_RESULTS_SCHEMA), docs_index=docs_index
-    )
+    return context, checkpoint
+
+
+GX_DERIVED = ("great_expectations.yml", "expectations", "validation_definitions", "checkpoints")
+
+
+def _remove_gx_configuration(checks_dir: Path) -> None:
+    for name in GX_DERIVED:
+        path = checks_dir / "gx" / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _gx_run_id(run_id: str) -> Any:

@@ -84,10 +84,13 @@ def run_refresh(
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     kind = "snapshot" if snapshot else ("full" if full else "incremental")
     result = RefreshResult(run_id=run_id, kind=kind, outcome="error", exit_code=EXIT_ERROR)
-    archive = kolada.RawArchive(settings.raw_dir, run_id)
     result.raw_dir = settings.raw_dir / "kolada" / run_id
     session = session or make_session()
+    # The settings bound the fetch in wall-clock time, so a drip-fed answer cannot hold the lock.
+    session.request_deadline = settings.request_deadline
+    session.start_fetch_deadline(settings.fetch_deadline)
     try:
+        archive = kolada.RawArchive(settings.raw_dir, run_id)
         county = county_areas(settings.county_id)
         indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
@@ -376,5 +379,8 @@ def _record_unpublished(settings: Settings, result: RefreshResult, now: dt.datet
         warehouse.record_failed_run(
             settings.db_path, _run_record(result, now, settings, result.outcome), results
         )
-    except warehouse.WarehouseBusy as busy:
-        result.notes.append(f"run record not kept: {busy}")
+    except Exception as error:
+        # The record is a courtesy: the warehouse may be the very thing that failed (corrupt,
+        # newer, full disk). A failure here never replaces the run's own clean message.
+        result.notes.append(f"run record not kept: {type(error).__name__}: {error}")
+        log.warning("run record not kept", exc_info=True)

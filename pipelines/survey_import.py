@@ -21,7 +21,7 @@ from config import Settings
 from models.areas import Area, load_areas
 from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import OUTCOME_SUCCESS
-from sources.jsonstat import read_jsonstat
+from sources.jsonstat import check_intervals, read_jsonstat
 from sources.px import read_px
 from sources.survey import (
     EXCEL_SUFFIXES,
@@ -70,6 +70,11 @@ class ImportResult:
             f"{s.small_n} undertryckta (n för litet)"
             for s in self.files
         ]
+
+
+# A survey table is hundreds to a few thousand rows; a far larger file is the wrong file, and
+# reading it whole (openpyxl's full mode) would take minutes and gigabytes.
+MAX_FILE_BYTES = 20_000_000
 
 
 def import_survey_files(
@@ -134,6 +139,18 @@ def archive_inputs(paths: Sequence[Path], folder: Path) -> list[Path]:
     for number, path in enumerate(paths, start=1):
         if not Path(path).is_file():
             raise SurveyImportError([Problem(str(path), None, "no such file")])
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SurveyImportError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        f"{size / 1e6:.0f} MB is more than the {MAX_FILE_BYTES / 1e6:.0f} MB a "
+                        "survey table may have; split it, or check that it is the right file",
+                    )
+                ]
+            )
         # The number keeps two inputs with the same name (from different folders) apart.
         target = folder / f"{number:02d}_{Path(path).name}"
         shutil.copyfile(path, target)
@@ -165,7 +182,8 @@ def parse_file(
                 ]
             )
         reader = read_jsonstat if suffix == ".json" else read_px
-        frame = reader(path, survey=survey, areas=areas)
+        # Survey cubes hold shares in %: the tidy table's range applies, folded or not.
+        frame = check_intervals(reader(path, survey=survey, areas=areas), path.name, True)
         if frame["area_id"].null_count():
             raise SurveyImportError([Problem(path.name, None, "the table has no area dimension")])
         return with_min_n(frame, min_n)

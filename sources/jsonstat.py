@@ -25,6 +25,7 @@ from sources.survey import (
     Problem,
     SurveyImportError,
     gender_code,
+    is_symbol,
     normalize_area_id,
     parse_period,
     slugify,
@@ -50,6 +51,7 @@ MEASURE_ROLES: dict[str, str] = {
     "number_of_answers": "n",
 }
 MEASURE_DIMENSION_HINTS = ("konfidensintervall", "confidence_interval")
+MAX_LISTED = 50  # problems listed per file; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,37 @@ def read_jsonstat(
 
 
 def load_jsonstat(source: Path | str | Mapping[str, Any]) -> Cube:
-    """Parse a JSON-stat 2.0 dataset (or a 1.x bundle's first dataset) into a Cube."""
-    if isinstance(source, Mapping):
-        name, document = "json-stat", source
-    else:
-        path = Path(source)
-        name, document = path.name, json.loads(path.read_bytes().decode("utf-8-sig"))
+    """Parse a JSON-stat 2.0 dataset (or a 1.x bundle's first dataset) into a Cube.
+
+    A malformed file (not JSON, the wrong shape, sizes that disagree, an index out of range) is
+    refused as a SurveyImportError naming the file and, where there is one, the position.
+    """
+    name = "json-stat" if isinstance(source, Mapping) else Path(source).name
+    try:
+        if isinstance(source, Mapping):
+            document: Any = source
+        else:
+            text = Path(source).read_bytes().decode("utf-8-sig")
+            document = json.loads(text)
+        if not isinstance(document, Mapping):
+            raise ValueError(f"expected a JSON object, got a {type(document).__name__}")
+        return _load_document(name, document)
+    except SurveyImportError:
+        raise
+    except UnicodeDecodeError as error:
+        raise SurveyImportError([Problem(name, None, f"not UTF-8 (byte {error.start})")]) from error
+    except json.JSONDecodeError as error:
+        raise SurveyImportError(
+            [Problem(name, error.lineno, f"not valid JSON: {error.msg} (column {error.colno})")]
+        ) from error
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        reason = f"missing {error}" if isinstance(error, KeyError) else str(error)
+        raise SurveyImportError(
+            [Problem(name, None, f"not a well-formed JSON-stat dataset: {reason}")]
+        ) from error
+
+
+def _load_document(name: str, document: Mapping[str, Any]) -> Cube:
     if "dataset" in document and "dimension" not in document:
         document = document["dataset"]  # JSON-stat 1.x: id/size/role sit inside `dimension`
     if "dimension" not in document:
@@ -107,6 +134,8 @@ def load_jsonstat(source: Path | str | Mapping[str, Any]) -> Cube:
     sizes = document.get("size") or dimension.get("size")
     roles = document.get("role") or dimension.get("role") or {}
     role_of = {dim_id: role for role, dim_ids in roles.items() for dim_id in dim_ids or []}
+    if len(ids) != len(sizes):
+        raise ValueError(f"{len(ids)} dimension ids but {len(sizes)} sizes")
     dims = tuple(
         parse_dimension(dim_id, dimension[dim_id], size, role_of.get(dim_id))
         for dim_id, size in zip(ids, sizes, strict=True)
@@ -152,22 +181,36 @@ def dense(raw: Any, total: int, *, convert: Any) -> list[Any]:
     if isinstance(raw, Mapping):
         cells: list[Any] = [None] * total
         for key, item in raw.items():
-            cells[int(key)] = convert(item)
+            if not str(key).isdigit() or int(key) >= total:
+                raise ValueError(f"sparse index {key!r} is outside the {total} cells")
+            cells[int(key)] = convert(item, int(key))
         return cells
+    if not isinstance(raw, list):
+        raise ValueError(f"expected a list or an object of cells, got a {type(raw).__name__}")
     if len(raw) == 0:  # a metadata response: the shape without the values
         return [None] * total
     if len(raw) != total:
         raise ValueError(f"{len(raw)} values for {total} cells")
-    return [convert(item) for item in raw]
+    return [convert(item, position) for position, item in enumerate(raw)]
 
 
-def to_float(item: Any) -> float | None:
-    if item is None or isinstance(item, str):  # v1 `json` writes ".." for a missing cell
+def to_float(item: Any, position: int = 0) -> float | None:
+    """A JSON number; null or a data symbol (v1 `json` writes "..") is a missing cell.
+
+    Text that looks like a number ("70,1") is refused rather than read as missing: it is a
+    value written in the wrong format, and storing null would lose it silently.
+    """
+    if item is None or (isinstance(item, str) and is_symbol(item)):
         return None
-    return float(item)
+    if isinstance(item, bool) or not isinstance(item, int | float):
+        raise ValueError(f"value {item!r} (cell {position}) is not a JSON number or a data symbol")
+    number = float(item)
+    if not math.isfinite(number):
+        raise ValueError(f"value {item!r} (cell {position}) is not a finite number")
+    return number
 
 
-def to_status(item: Any) -> str | None:
+def to_status(item: Any, position: int = 0) -> str | None:
     return None if item is None else str(item)
 
 
@@ -352,7 +395,10 @@ def fold_row(
 
 
 def check_intervals(observations: pl.DataFrame, source: str, is_share: bool) -> pl.DataFrame:
-    """For a folded share table: shares within 0–100 and intervals that contain their value."""
+    """Shares within 0–100 (as the tidy table requires) and intervals that contain their value.
+
+    `is_share`: the values are survey shares in % (a folded measure dimension, or a survey
+    import); a cube of other quantities (tonnes, counts) is not range-checked."""
     if not is_share:
         return observations
     low, high = SHARE_RANGE
@@ -362,16 +408,17 @@ def check_intervals(observations: pl.DataFrame, source: str, is_share: bool) -> 
         | (pl.col("ci_high") < pl.col("value"))
     )
     if bad.height:
-        raise SurveyImportError(
-            [
-                Problem(
-                    source,
-                    None,
-                    f"{row['series_id']} {row['area_id']} {row['period']} "
-                    f"{row['gender']}: value {row['value']} outside 0–100 or its interval "
-                    f"{row['ci_low']}–{row['ci_high']}",
-                )
-                for row in bad.iter_rows(named=True)
-            ]
-        )
+        listed = [
+            Problem(
+                source,
+                None,
+                f"{row['series_id']} {row['area_id']} {row['period']} "
+                f"{row['gender']}: value {row['value']} outside 0–100 or its interval "
+                f"{row['ci_low']}–{row['ci_high']}",
+            )
+            for row in bad.head(MAX_LISTED).iter_rows(named=True)
+        ]
+        if bad.height > MAX_LISTED:
+            listed.append(Problem(source, None, f"and {bad.height - MAX_LISTED} more such cells"))
+        raise SurveyImportError(listed)
     return observations

@@ -24,6 +24,7 @@ import requests
 
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA, SERIES_SCHEMA, conform
 from sources import snapshot
+from sources.http import failure_reason
 
 BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS = 25  # the API refuses longer id lists in one path segment
@@ -38,6 +39,7 @@ RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # becomes a folder
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 SAFE_NAME_LENGTH = 80  # file names must stay far below the file system's 255 bytes
 API_MESSAGE_KEYS = ("error", "message", "detail", "title")
+API_MESSAGE_LENGTH = 200
 
 
 class KoladaError(RuntimeError):
@@ -182,25 +184,44 @@ def fetch_page(
     params: dict[str, str | int] | None,
     archive: RawArchive,
 ) -> Page:
-    """GET one page, archive its body as received, then decode it."""
+    """GET one page, archive its body as received, then decode it.
+
+    Failures are one line: what was asked for (the KPI and area chunk), and the HTTP status or
+    the reason, never urllib3's connection-pool description.
+    """
     try:
         response = session.get(url, params=params)
-    except requests.exceptions.RetryError as error:
-        raise KoladaUnreachable(f"{url}: Kolada kept failing after retries ({error})") from error
     except requests.RequestException as error:
-        raise KoladaUnreachable(f"{url}: cannot reach Kolada ({error})") from error
+        raise KoladaUnreachable(f"{describe_request(url)}: {failure_reason(error)}") from error
     path = archive.store(response.url, response.status_code, response.content)
-    if response.status_code >= 500:
-        raise KoladaUnreachable(
-            f"HTTP {response.status_code} from {response.url}: "
-            f"{_api_message(response.content)} (raw response: {path})"
-        )
     if response.status_code >= 400:
-        raise KoladaRequestError(
-            f"HTTP {response.status_code} for {response.url}: "
+        kind = KoladaUnreachable if response.status_code >= 500 else KoladaRequestError
+        raise kind(
+            f"{describe_request(response.url)}: HTTP {response.status_code} "
             f"{_api_message(response.content)} (raw response: {path})"
         )
     return Page(url=response.url, path=path, body=decode_envelope(response.content, path))
+
+
+def describe_request(url: str) -> str:
+    """'values of KPIs N15428,N15601 (+3 more) for areas 1780,1781 (+14 more) [page 2]'."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    page = re.search(r"(?:^|&)page=(\d+)", parts.query)
+    suffix = f" (page {page.group(1)})" if page and page.group(1) != "1" else ""
+    if "data" in segments and "kpi" in segments and "municipality" in segments:
+        at = segments.index("kpi")
+        kpis, areas = segments[at + 1], segments[at + 3] if len(segments) > at + 3 else ""
+        return f"values of KPIs {_id_list(kpis)} for areas {_id_list(areas)}{suffix}"
+    if len(segments) >= 2 and segments[-2] == "kpi":
+        return f"metadata of KPIs {_id_list(segments[-1])}{suffix}"
+    return f"{parts.path or url}{suffix}"
+
+
+def _id_list(segment: str, shown: int = 3) -> str:
+    ids = [item for item in segment.split(",") if item]
+    more = f" (+{len(ids) - shown} more)" if len(ids) > shown else ""
+    return ",".join(ids[:shown]) + more
 
 
 def chunk_ids(ids: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
@@ -495,12 +516,11 @@ def _api_message(raw: bytes) -> str:
     try:
         body = json.loads(text)
     except json.JSONDecodeError:
-        return text[:300] or "(empty body)"
+        body = None
     if isinstance(body, dict):
-        for key in API_MESSAGE_KEYS:
-            if body.get(key):
-                return str(body[key])[:300]
-    return text[:300]
+        text = next((str(body[key]) for key in API_MESSAGE_KEYS if body.get(key)), text)
+    # One line, short: an HTML error page must not flood the nightly mail.
+    return " ".join(text.split())[:API_MESSAGE_LENGTH] or "(empty body)"
 
 
 def _safe_name(url: str) -> str:

@@ -205,7 +205,7 @@ def build_cube(file: str, keywords: list[Keyword], data: str, language: str | No
         dims.append(
             Dimension(id=name, label=name, codes=tuple(codes), labels=tuple(labels), role=role)
         )
-    values, statuses = parse_data(data)
+    values, statuses = parse_data(data, file, data_symbols(table))
     cube = Cube(
         source=file,
         dims=tuple(dims),
@@ -233,17 +233,58 @@ def own(table: KeywordTable, name: str, variable: str) -> str | None:
     return table.get(name, variable)
 
 
-def parse_data(data: str) -> tuple[list[float | None], list[str | None]]:
-    """Numbers to values; a data symbol ('..', '-', ...) to a status with a null value."""
+# PX's own data symbols ("." to "......" for kinds of missing, "-" for a true zero); a file may
+# name others in DATASYMBOL1–6, DATASYMBOLNIL and DATASYMBOLSUM.
+PX_SYMBOLS = frozenset({".", "..", "...", "....", ".....", "......", "-"})
+SYMBOL_KEYWORDS = (
+    *(f"DATASYMBOL{number}" for number in range(1, 7)),
+    "DATASYMBOLNIL",
+    "DATASYMBOLSUM",
+)
+
+
+def data_symbols(table: KeywordTable) -> frozenset[str]:
+    """The symbols this file may use in DATA: PX's own and those its keywords declare."""
+    declared = {
+        symbol for name in SYMBOL_KEYWORDS for symbol in strings(table.get(name) or "") if symbol
+    }
+    return PX_SYMBOLS | declared
+
+
+def parse_data(
+    data: str, file: str = "", symbols: frozenset[str] = PX_SYMBOLS
+) -> tuple[list[float | None], list[str | None]]:
+    """Numbers to values; a data symbol ('..', '-', ...) to a status with a null value.
+
+    Any other token (a typo, `abc`) is refused with its position, never taken for a symbol.
+    """
     body = data.split(";", 1)[0]
     values: list[float | None] = []
     statuses: list[str | None] = []
-    for token in re.findall(r'"[^"]*"|[^\s,"]+', body):
+    problems: list[Problem] = []
+    for position, token in enumerate(re.findall(r'"[^"]*"|[^\s,"]+', body), start=1):
         text = token.strip('"')
         if NUMBER_PATTERN.match(text):
             values.append(float(text))
             statuses.append(None)
-        else:
+        elif text in symbols:
             values.append(None)
             statuses.append(text)
+        else:
+            values.append(None)
+            statuses.append(None)
+            if len(problems) < MAX_LISTED:
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        f"DATA value {position} is {token!r}: neither a number nor one of the "
+                        f"file's symbols ({' '.join(sorted(symbols))})",
+                    )
+                )
+    if problems:
+        raise SurveyImportError(problems)
     return values, statuses
+
+
+MAX_LISTED = 50  # problems listed per file; the rest are only counted by the caller

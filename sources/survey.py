@@ -109,6 +109,10 @@ ALL_AGES = frozenset({"", "alla", "totalt", "samtliga", "all", "total", "alla_al
 SYMBOL_PATTERN = re.compile(r"^(?:\.{1,6}|-|–|x|X|\*)$")
 PERIOD_PATTERN = re.compile(r"^\s*(\d{4})\s*(?:[-–/]\s*(\d{4}))?\s*$")
 SHARE_RANGE = (0.0, 100.0)
+MAX_RESPONDENTS = 20_000_000  # more than Sweden's population: a typo, and past Int64 at 1e19
+
+
+MAX_PROBLEMS_LISTED = 50  # the first 50 say what is wrong; 300 000 lines would say nothing more
 
 
 class SurveyImportError(ValueError):
@@ -116,7 +120,11 @@ class SurveyImportError(ValueError):
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        listed = [str(problem) for problem in self.problems[:MAX_PROBLEMS_LISTED]]
+        more = len(self.problems) - MAX_PROBLEMS_LISTED
+        if more > 0:
+            listed.append(f"… and {more} more problem(s) ({len(self.problems)} in all)")
+        super().__init__("\n".join(listed))
 
 
 @dataclass(frozen=True)
@@ -252,13 +260,18 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(lines, delimiter=separator)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for record in reader:
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = record
-        else:
-            rows.append((reader.line_num, record))
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = record
+            else:
+                rows.append((reader.line_num, record))
+    except csv.Error as error:  # a field past the csv module's limit, a stray NUL
+        raise SurveyImportError(
+            [Problem(path.name, reader.line_num, f"unreadable CSV: {error}")]
+        ) from error
     return header or [], rows
 
 
@@ -298,27 +311,47 @@ def decode_text(raw: bytes, file: str) -> str:
 
 
 def read_excel_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The first sheet's rows as text, each with its Excel row number (header = row 1)."""
+    """The first sheet's rows as text, each with its Excel row number (header = row 1).
+
+    openpyxl in full mode: its read-only mode trusts the sheet's `<dimension>` record, which
+    some writers leave stale, and then silently stops early (a 4-row sheet read as 1 row).
+    Formula cells are read as the result Excel saved with them; a formula without a saved
+    result is refused by its cell name (it would otherwise read as an empty cell).
+    """
     from openpyxl import load_workbook  # heavy import, only for Excel input
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        values = load_workbook(path, read_only=False, data_only=True).worksheets[0]
+        formulas = load_workbook(path, read_only=False, data_only=False).worksheets[0]
     except Exception as error:  # openpyxl raises many types for a broken workbook
         raise SurveyImportError(
             [Problem(path.name, None, f"not a readable Excel workbook: {error}")]
         ) from error
-    sheet = workbook.worksheets[0]
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        texts = [excel_cell_text(cell) for cell in cells]
+    problems: list[Problem] = []
+    for cells in values.iter_rows():
+        number = cells[0].row if cells else 0
+        texts = [excel_cell_text(cell.value) for cell in cells]
+        for cell in cells:
+            formula = formulas.cell(row=cell.row, column=cell.column)
+            if cell.value is None and formula.data_type == "f":
+                problems.append(
+                    Problem(
+                        path.name,
+                        number,
+                        f"cell {cell.coordinate} holds a formula ({formula.value}) without a "
+                        "saved result; open and save the workbook in Excel, or paste values",
+                    )
+                )
         if not any(text.strip() for text in texts):
             continue
         if header is None:
             header = texts
         else:
             rows.append((number, texts))
-    workbook.close()
+    if problems:
+        raise SurveyImportError(problems)
     return header or [], rows
 
 
@@ -558,6 +591,9 @@ def resolve_count(row: Mapping[str, str], reasons: list[str]) -> int | None:
     number = parse_number(text)
     if number is None or number < 0 or not number.is_integer():
         reasons.append(f"n {text!r} is not a whole number of respondents")
+        return None
+    if number > MAX_RESPONDENTS:
+        reasons.append(f"n {text!r} is more respondents than Sweden has people")
         return None
     return int(number)
 

@@ -56,6 +56,9 @@ class Faults:
     status_500: int = 0  # answer this many requests with 500
     drop_connection: int = 0  # close this many connections without any response
     truncate_json: int = 0  # send this many bodies cut in half (with a matching length)
+    cut_body: int = 0  # announce the whole length, send half the body, close (IncompleteRead)
+    drip_feed: int = 0  # send this many bodies one byte at a time, `drip_interval` apart
+    drip_interval: float = 0.5  # seconds between two bytes of a drip-fed body
     next_url_cycle: bool = False  # data/metadata pages point next_url back at themselves
 
 
@@ -106,7 +109,7 @@ class KoladaServer:
 
     def start(self) -> KoladaServer:
         handler = type("BoundKoladaHandler", (KoladaHandler,), {"kolada": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -286,6 +289,16 @@ class KoladaServer:
             return False
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A client that gave up (a deadline, a kill) is expected here, not an error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class BadRequest(Exception):
     """A request the API refuses with 400."""
 
@@ -328,7 +341,29 @@ class KoladaHandler(BaseHTTPRequestHandler):
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if status == 200 and server.take_fault("truncate_json"):
             raw = raw[: len(raw) // 2]
+        if status == 200 and server.take_fault("cut_body"):
+            self.send_head(status, len(raw))
+            self.wfile.write(raw[: len(raw) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if status == 200 and server.take_fault("drip_feed"):
+            self.drip(status, raw, server.faults.drip_interval)
+            return
         self.send_bytes(status, raw)
+
+    def drip(self, status: int, raw: bytes, interval: float) -> None:
+        """A byte at a time: each socket read on the client gets data within any read timeout."""
+        self.send_head(status, len(raw))
+        self.wfile.flush()
+        try:
+            for position in range(len(raw)):
+                self.wfile.write(raw[position : position + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass  # the client gave up and closed the connection
+        self.close_connection = True
 
     def answer(self) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(self.path)
@@ -390,14 +425,17 @@ class KoladaHandler(BaseHTTPRequestHandler):
         self.send_bytes(status, raw, headers)
 
     def send_bytes(self, status: int, raw: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_head(status, len(raw), headers)
+        self.wfile.write(raw)
+
+    def send_head(self, status: int, length: int, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         # Like Kolada: JSON without a charset parameter, so the client must decode UTF-8 itself.
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Content-Length", str(length))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(raw)
 
 
 def split_ids(segment: str, name: str) -> list[str]:

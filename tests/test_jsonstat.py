@@ -114,3 +114,70 @@ def test_unknown_area_codes_are_listed():
     dataset = jsonstat_dataset(FakeTable(regions={"1799": "Ingenstans"}), {})
     with pytest.raises(SurveyImportError, match=r"unknown area codes \['1799'\]"):
         read_jsonstat(dataset, survey="hlv", areas=AREAS)
+
+
+def small_dataset(values: object) -> dict[str, object]:
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "id": ["Region", "Tid"],
+        "size": [1, 2],
+        "role": {"time": ["Tid"]},
+        "dimension": {
+            "Region": {"label": "region", "category": {"label": {"1780": "Karlstad"}}},
+            "Tid": {"label": "år", "category": {"index": ["2021", "2022"]}},
+        },
+        "value": values,
+    }
+
+
+def import_json(tmp_path, name: str, text: str):
+    from config import load_settings
+    from pipelines.survey_import import import_survey_files
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings({"data_dir": tmp_path / "data"}, env={}, cwd=tmp_path)
+    return import_survey_files([path], settings, "run-1", survey="hlv", areas=AREAS)
+
+
+def test_a_jsonstat_share_above_100_is_refused_as_in_the_tidy_table(tmp_path):
+    text = json.dumps(small_dataset([70.1, 250]))
+    with pytest.raises(SurveyImportError, match=r"^share\.json: .*value 250\.0 outside 0–100"):
+        import_json(tmp_path, "share.json", text)
+
+
+def test_a_jsonstat_number_written_as_text_is_refused_not_stored_as_null(tmp_path):
+    text = json.dumps(small_dataset([70.2, "70,1"]))
+    with pytest.raises(SurveyImportError, match=r"^comma\.json: .*'70,1' \(cell 1\) is not a JSON"):
+        import_json(tmp_path, "comma.json", text)
+
+
+MALFORMED = {
+    "size_mismatch": json.dumps({**small_dataset([1, 2]), "size": [1, 2, 3]}),
+    "too_few_values": json.dumps(small_dataset([70.1])),
+    "sizes_against_categories": json.dumps({**small_dataset([1, 2, 3]), "size": [1, 3]}),
+    "truncated": json.dumps(small_dataset([70.1, 71.2]))[:80],
+    "sparse_out_of_range": json.dumps(small_dataset({"0": 70.1, "7": 71.2})),
+    "top_level_list": json.dumps([small_dataset([70.1, 71.2])]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED))
+def test_a_malformed_jsonstat_file_is_refused_by_name(tmp_path, kind: str) -> None:
+    with pytest.raises(SurveyImportError) as caught:
+        import_json(tmp_path, f"{kind}.json", MALFORMED[kind])
+    message = str(caught.value)
+    assert message.startswith(f"{kind}.json"), message
+    if kind == "truncated":
+        assert message.startswith(f"{kind}.json:1: not valid JSON"), message
+
+
+def test_only_the_first_50_problems_are_listed_with_a_count_of_the_rest() -> None:
+    from sources.survey import Problem
+
+    error = SurveyImportError([Problem("big.csv", line, "bad") for line in range(2, 302)])
+    lines = str(error).splitlines()
+    assert len(lines) == 51
+    assert lines[-1] == "… and 250 more problem(s) (300 in all)"
+    assert len(error.problems) == 300

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import time
 from pathlib import Path
 
 import polars as pl
@@ -147,16 +148,21 @@ def test_transient_fault_beyond_the_retry_budget_is_unreachable(
     fault, kolada_server, session, archive
 ):
     setattr(kolada_server.faults, fault, 10)
-    with pytest.raises(KoladaUnreachable, match="/data/kpi/N15613/municipality/1715"):
+    with pytest.raises(KoladaUnreachable, match="values of KPIs N15613 for areas 1715") as caught:
         list(fetch_values(session, kolada_server.base_url, ["N15613"], ["1715"], archive))
     assert session.requests_made == 4  # the first try and three retries
+    # One short line: what failed and why, no URL twice, no connection-pool description.
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 120, message
+    assert "Pool" not in message and "Max retries" not in message
+    assert ("HTTP 500" if fault == "status_500" else "connection dropped") in message
 
 
 @pytest.mark.slow
 def test_read_timeout_is_retried_then_reported_as_unreachable(kolada_server, archive):
     kolada_server.faults.latency = 1.0
     with make_session(total_retries=1, backoff_factor=0.01, timeout=0.05) as impatient:
-        with pytest.raises(KoladaUnreachable, match="cannot reach Kolada"):
+        with pytest.raises(KoladaUnreachable, match="metadata of KPIs N15428: read timed out"):
             list(fetch_kpis(impatient, kolada_server.base_url, ["N15428"], archive))
         assert impatient.requests_made == 2
 
@@ -165,12 +171,58 @@ def test_closed_port_is_unreachable(archive):
     with KoladaServer() as server:
         base_url = server.base_url
     with make_session(total_retries=1, backoff_factor=0.01) as polite:
-        with pytest.raises(KoladaUnreachable):
+        with pytest.raises(
+            KoladaUnreachable, match=r"^metadata of KPIs N15428: connection refused$"
+        ):
             list(fetch_kpis(polite, base_url, ["N15428"], archive))
         assert polite.requests_made == 2
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_body_cut_off_mid_stream_is_retried(kolada_server, session, archive):
+    kolada_server.faults.cut_body = 2  # IncompleteRead twice, then the whole body
+    pages = list(fetch_values(session, kolada_server.base_url, ["N15613"], ["1715"], archive))
+    assert parse_values(pages).height == 3
+    assert session.requests_made == 3
+    assert len(archive.files) == 1  # only the complete answer was archived and parsed
+
+
+@pytest.mark.slow
+def test_a_body_cut_off_past_the_retry_budget_is_unreachable(kolada_server, session, archive):
+    kolada_server.faults.cut_body = 10
+    with pytest.raises(KoladaUnreachable, match="values of KPIs N15613 for areas 1715"):
+        list(fetch_values(session, kolada_server.base_url, ["N15613"], ["1715"], archive))
+    assert session.requests_made == 4
+
+
+@pytest.mark.slow
+def test_a_drip_fed_answer_ends_at_the_request_deadline(kolada_server, archive):
+    # A byte every 0.2 s: every socket read succeeds well within the 5 s read timeout, so only
+    # the wall-clock deadline can end the request.
+    kolada_server.faults.drip_feed = 100
+    kolada_server.faults.drip_interval = 0.2
+    with make_session(total_retries=2, backoff_factor=0.01, timeout=5, request_deadline=1.0) as s:
+        started = time.monotonic()
+        with pytest.raises(KoladaUnreachable, match="request deadline of 1 s"):
+            list(fetch_kpis(s, kolada_server.base_url, ["N15428"], archive))
+        assert time.monotonic() - started < 3.0
+    assert archive.files == []  # nothing partial was archived as an answer
+
+
+@pytest.mark.slow
+def test_all_requests_together_end_at_the_fetch_deadline(kolada_server, archive):
+    kolada_server.faults.latency = 0.3
+    with make_session(total_retries=0, timeout=5, request_deadline=60) as polite:
+        polite.start_fetch_deadline(1.0)
+        started = time.monotonic()
+        with pytest.raises(KoladaUnreachable, match="fetch deadline of 1 s"):
+            for kpi in ids("N", 20):
+                list(fetch_kpis(polite, kolada_server.base_url, [kpi], archive))
+        assert time.monotonic() - started < 2.5
+        assert polite.requests_made <= 4
+
+
 def test_truncated_json_fails_naming_the_file_and_keeps_earlier_pages(session, archive):
     with KoladaServer(SAMPLE_DIR, max_per_page=50) as server:
         pages = fetch_values(session, server.base_url, ["N15428"], COUNTY_AREAS, archive)
@@ -201,7 +253,7 @@ def test_more_than_25_ids_is_a_request_error_naming_url_and_api_message(
     with pytest.raises(KoladaRequestError) as caught:
         list(fetch_pages(session, url, {"per_page": 5000}, archive))
     message = str(caught.value)
-    assert "HTTP 400" in message and "/data/kpi/N00001," in message
+    assert "HTTP 400" in message and "KPIs N00001,N00002,N00003 (+23 more)" in message
     assert "Too many values for kpi: 26" in message
     assert session.requests_made == 1  # a 4xx is never retried
     assert len(archive.files) == 1  # the error body is kept too

@@ -138,3 +138,10 @@ def test_px_without_data_is_rejected(tmp_path):
     path.write_bytes(SURVEY_PX.split("DATA=")[0].encode("latin-1"))
     with pytest.raises(SurveyImportError, match="no DATA= section"):
         load_px(path)
+
+
+def test_a_px_data_token_that_is_no_number_nor_a_symbol_is_refused_with_its_position(tmp_path):
+    path = tmp_path / "typo.px"
+    path.write_bytes(SURVEY_PX.replace("69.0 70.5", "69.0 abc", 1).encode("latin-1"))
+    with pytest.raises(SurveyImportError, match=r"^typo\.px: DATA value 10 is 'abc'"):
+        load_px(path)

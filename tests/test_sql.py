@@ -11,9 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +28,7 @@ from config import load_settings
 from pipelines import warehouse
 from pipelines.adhoc import read_examples
 from pipelines.refresh import run_refresh
-from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query, read_query
+from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query, read_query, sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -152,10 +157,10 @@ def test_the_connection_itself_refuses_files_when_the_classifier_is_bypassed(
     demo: dict[str, Any],
 ) -> None:
     # A file function the name list does not know still meets the locked connection.
-    con = warehouse._connect_sandboxed(demo["db"])
+    con = sandbox._connect_sandboxed(demo["db"])
     try:
         for sql in ("SELECT * FROM read_csv('/etc/passwd')", "SET enable_external_access = true"):
-            with pytest.raises(warehouse.duckdb.Error):
+            with pytest.raises(duckdb.Error):
                 con.sql(sql).fetchall()
     finally:
         con.close()
@@ -312,3 +317,52 @@ def test_command_help_shows_an_example(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert f"Example: aktuellt {command}" in result.stdout
+
+
+CARTESIAN = "SELECT count(*) FROM observations a, observations b, observations c"
+
+
+def test_sql_timeout_stops_a_cartesian_join(demo: dict[str, Any]) -> None:
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["sql", CARTESIAN, "--timeout", "1", "--db", str(demo["db"])])
+    assert time.monotonic() - started < 10
+    assert result.exit_code != 0
+    assert "stopped after 1 s (--timeout)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_running_query_at_once(demo: dict[str, Any]) -> None:
+    aktuellt = Path(sys.executable).with_name("aktuellt")
+    child = subprocess.Popen(
+        [str(aktuellt), "sql", CARTESIAN, "--db", str(demo["db"])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # start-up and into the query
+    assert child.poll() is None
+    interrupted = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 3
+    assert child.returncode != 0
+
+
+def test_sql_csv_renders_list_columns_as_json(demo: dict[str, Any]) -> None:
+    result = CliRunner().invoke(
+        app, ["sql", "SELECT * FROM indicators", "--format", "csv", "--db", str(demo["db"])]
+    )
+    assert result.exit_code == 0, result.stderr
+    frame = pl.read_csv(result.stdout.encode(), infer_schema=False)
+    nested = [
+        name
+        for name, dtype in read_query(demo["db"], "SELECT * FROM indicators").schema.items()
+        if dtype.is_nested()
+    ]
+    assert nested
+    assert all(
+        value is None or value.startswith("[") or value.startswith("{")
+        for name in nested
+        for value in frame[name].to_list()
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -215,3 +218,78 @@ def test_an_excel_error_names_the_sheet_row(tmp_path):
     workbook.save(path)
     with pytest.raises(SurveyImportError, match=r"^bad\.xlsx:3: value 140 is outside 0–100"):
         read_survey_table(Path(path), AREAS)
+
+
+def excel_table(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(";"))
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+def rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite the first sheet's XML inside the workbook, every other member unchanged."""
+    with zipfile.ZipFile(path) as source:
+        members = {info: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members.items():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                changed = change(data)
+                assert changed != data
+                data = changed
+            target.writestr(info, data)
+
+
+def with_stale_dimension(path: Path, ref: str) -> None:
+    """Rewrite the sheet's <dimension ref=…> record, as some writers leave it: stale."""
+    rewrite_sheet(
+        path,
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml),
+    )
+
+
+def test_an_excel_sheet_with_a_stale_dimension_record_is_read_whole(tmp_path):
+    areas = ["Kil", "Eda", "Arvika", "Karlstad"]
+    path = excel_table(
+        tmp_path,
+        "stale.xlsx",
+        [["Liv & Hälsa", "2022", 2022, 2022, area, "T", "God hälsa", 70, None, None, 90, None]
+         for area in areas],
+    )  # fmt: skip
+    with_stale_dimension(path, "A1:L2")  # says: a header and one row
+    frame = read_survey_table(path, AREAS)
+    assert frame.height == 4
+
+
+def test_an_excel_formula_is_read_as_its_saved_result_or_refused_by_cell(tmp_path):
+    row = ["Liv & Hälsa", "2022", 2022, 2022, "Kil", "T", "God hälsa", "=60+10", None, None, 90]
+    path = excel_table(tmp_path, "formulas.xlsx", [[*row, None]])
+    # openpyxl saves formulas without a result, as a script would: no value to import.
+    with pytest.raises(
+        SurveyImportError, match=r"^formulas\.xlsx:2: cell H2 holds a formula \(=60\+10\)"
+    ):
+        read_survey_table(path, AREAS)
+    # A result saved by Excel (<v> beside <f>) is what Excel shows, and what is imported.
+    rewrite_sheet(path, lambda xml: xml.replace(b"<f>60+10</f><v />", b"<f>60+10</f><v>70</v>"))
+    frame = read_survey_table(path, AREAS)
+    assert frame["value"].to_list() == [70.0]
+
+
+def test_a_huge_n_and_a_10_mb_field_are_problems_not_crashes(tmp_path):
+    path = tmp_path / "huge_n.csv"
+    path.write_bytes(table("Liv & Hälsa;2022;2022;2022;Kil;T;God hälsa;70;;;1e30;"))
+    with pytest.raises(SurveyImportError, match=r"^huge_n\.csv:\d: n '1e30' is more respondents"):
+        read_survey_table(path, AREAS)
+    path = tmp_path / "long_field.csv"
+    field = "x" * 10_000_000
+    path.write_bytes(table(f'Liv & Hälsa;2022;2022;2022;Kil;T;"{field}";70;;;90;'))
+    with pytest.raises(
+        SurveyImportError, match=r"^long_field\.csv:\d: unreadable CSV: field larger"
+    ):
+        read_survey_table(path, AREAS)

@@ -150,3 +150,11 @@ def test_a_px_file_needs_the_survey_named(tmp_path):
     path.write_text("DATA=\n1;\n", encoding="latin-1")
     with pytest.raises(SurveyImportError, match="say which survey"):
         import_survey_files([path], settings_in(tmp_path), "run-5", store=lambda *args: {})
+
+
+def test_a_file_past_the_size_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from pipelines import survey_import
+
+    monkeypatch.setattr(survey_import, "MAX_FILE_BYTES", GOOD_FILE.stat().st_size - 1)
+    with pytest.raises(SurveyImportError, match=r"is more than the .* MB a survey table may have"):
+        import_survey_files([GOOD_FILE], settings_in(tmp_path), "run-3", now=NOW)

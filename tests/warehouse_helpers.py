@@ -25,6 +25,7 @@ if str(PROJECT_ROOT) not in sys.path:  # run as a script from the tests
 
 from models.schema import OBSERVATION_SCHEMA, conform  # noqa: E402
 from pipelines import warehouse  # noqa: E402
+from pipelines.warehouse import connection  # noqa: E402
 
 T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
 SCRIPT = Path(__file__).resolve()
@@ -104,7 +105,7 @@ def _run_reader(db_path: Path, stop: Path) -> None:
 
 
 def _run_holder(db_path: Path, ready: Path, stop: Path) -> None:
-    con = warehouse._connect(db_path, read_only=True)
+    con = connection._connect(db_path, read_only=True)
     first = con.execute(STATE_SQL).fetchall()[0]
     _report(values=first[0], total=first[1])
     ready.touch()
@@ -125,7 +126,7 @@ def _run_writer(db_path: Path, wanted: str, marker: Path) -> None:
             marker.touch()
             time.sleep(600)  # the test kills us here
 
-    warehouse._reach = pause
+    connection._reach = pause  # every module reaches its points through connection
     load(db_path, generated_batch(**KILL_BATCH, revision=1), run=2)
     _report(finished=True)
 
