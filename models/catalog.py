@@ -280,7 +280,7 @@ def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
             "window_years": ind.window_years,
             "areas": list(ind.areas),
             "notes": ind.notes,
-            "kind": ind.kind,
+            "indicator_kind": ind.kind,
             "baseline_basis": ind.baseline_basis,
             "stand_in": ind.stand_in or None,
         }
@@ -312,7 +312,7 @@ INDICATORS_SCHEMA: dict[str, Any] = {
     "window_years": pl.Int32,
     "areas": pl.List(pl.String),
     "notes": pl.String,
-    "kind": pl.String,
+    "indicator_kind": pl.String,
     "baseline_basis": pl.String,
     "stand_in": pl.String,
 }
