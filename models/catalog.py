@@ -566,7 +566,7 @@ def _parse_indicator(
         series=series,
         derive=derive,
         unit=unit,
-        direction=None if descriptive else DIRECTIONS[direction_word],
+        direction=None if descriptive else DIRECTIONS[str(direction_word)],
         target=target,
         baseline_year=int(baseline_year) if _is_year(baseline_year) else None,
         target_year=int(target_year) if _is_year(target_year) else None,

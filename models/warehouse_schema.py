@@ -278,8 +278,8 @@ COLUMN_COMMENTS: dict[str, str] = {
 COLUMN_COMMENT_OVERRIDES: dict[tuple[str, str], str] = {
     ("indicators", "title"): "Indicator title as in the catalog.",
     ("indicators", "series_id"): "Source series the indicator reads; null when derived.",
-    ("indicators", "indicator_kind"): "assessed (a direction and a target: status rows) or descriptive "
-    "(followed with its trend, without direction or status).",
+    ("indicators", "indicator_kind"): "assessed (a direction and a target: status rows) or "
+    "descriptive (followed with its trend, without direction or status).",
     ("indicators", "direction"): "+1 when higher is better, -1 when lower is better; null for "
     "a descriptive indicator.",
     ("progress", "status"): "Status code of method.md: not_assessable, too_uncertain, "
@@ -384,23 +384,26 @@ def initial_ddl() -> list[str]:
 
 
 def _migration_2() -> list[str]:
-    return _added_columns(ADDED_IN_VERSION_2) + [
+    return [
+        *_added_columns(ADDED_IN_VERSION_2),
         version_row_sql(
             2,
             "observations.survey (which survey a value comes from), "
             "runs.method_settings (method thresholds as JSON), "
             "check_results.severity (critical or warning)",
-        )
+        ),
     ]
 
 
 def _migration_3() -> list[str]:
-    return _added_columns(ADDED_IN_VERSION_3) + [
+    return [
+        *_added_columns(ADDED_IN_VERSION_3),
         version_row_sql(
             3,
-            "indicators.indicator_kind (assessed or descriptive), indicators.baseline_basis (where the "
-            "baseline year comes from), indicators.stand_in (what a stand-in measure replaces)",
-        )
+            "indicators.indicator_kind (assessed or descriptive), indicators.baseline_basis "
+            "(where the baseline year comes from), indicators.stand_in (what a stand-in "
+            "measure replaces)",
+        ),
     ]
 
 

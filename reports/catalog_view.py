@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -101,7 +102,7 @@ def catalog_view(catalog: Catalog, kpi_titles: Mapping[str, str]) -> pl.DataFram
         }
         for ind in indicators
     ]
-    schema = {name: pl.String for name in MACHINE_COLUMNS}
+    schema: dict[str, Any] = {name: pl.String for name in MACHINE_COLUMNS}
     schema.update(baseline_year=pl.Int32, target_year=pl.Int32)
     return pl.DataFrame(rows, schema=schema)
 

@@ -445,8 +445,8 @@ def test_version_1_file_is_upgraded_in_place_keeping_its_data(db_path: Path) -> 
     added = read_query(
         db_path,
         "SELECT comment FROM duckdb_columns() WHERE (table_name, column_name) IN "
-        "(('observations', 'survey'), ('runs', 'method_settings'), ('indicators', 'indicator_kind'), "
-        "('indicators', 'stand_in'))",
+        "(('observations', 'survey'), ('runs', 'method_settings'), "
+        "('indicators', 'indicator_kind'), ('indicators', 'stand_in'))",
     )
     assert added["comment"].null_count() == 0 and added.height == 4
     counts = load(db_path, observations(VALUES).with_columns(survey=pl.lit("livohalsa")), run=2)
