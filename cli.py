@@ -93,7 +93,7 @@ def catalog_list() -> None:
         )
         span = ", ".join(f"{b or '–'} → {t or '–'}" for b, t in years)
         if not catalog.baseline_in_source:
-            span += f" (basår antaget: {catalog.adopted_year})"
+            span += f" (baseline assumed: {catalog.adopted_year}, the adoption year)"
         table.add_row(
             escape(catalog.catalog_id), escape(catalog.title), str(len(catalog.indicators)), span
         )
