@@ -87,7 +87,7 @@ def catalog_view(catalog: Catalog, kpi_titles: Mapping[str, str]) -> pl.DataFram
             "group": ind.life_stage or "",
             "indicator_id": ind.indicator_id,
             "title": ind.title,
-            "kind": "beskrivande" if ind.is_descriptive else "bedöms",
+            "kind": ind.kind,  # codes for machines, like baseline_basis; people read `target`
             "kpi_id": series_text(ind),
             "kpi_title": "; ".join(kpi_titles.get(series_id, "–") for series_id in ind.series_ids),
             "unit": UNIT_NAMES[ind.unit],
@@ -133,10 +133,9 @@ def target_text(ind: Indicator) -> str:
         return f"{_amount(ind.direction * target.amount)} %{by_when}{since}"
     if target.kind == "level" and target.value is not None:
         return f"nå {format_number(target.value)} {UNIT_NAMES[ind.unit]}{by_when}"
-    from_year = f", räknat från {ind.baseline_year}" if ind.baseline_year else ""
     if target.kind == "gap":
-        return f"skillnaden mellan kvinnor och män ska minska{from_year}"
-    return f"ska {way} (bara riktning){from_year}"
+        return f"skillnaden mellan kvinnor och män ska minska{by_when}{since}"
+    return f"ska {way}{by_when}{since} (bara riktning)"
 
 
 def assumption_text(ind: Indicator, catalog: Catalog) -> str:

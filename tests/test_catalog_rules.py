@@ -256,10 +256,10 @@ def test_catalog_show_states_the_assumption_and_the_descriptive_kind() -> None:
     rows = runner.invoke(app, ["catalog", "show", "np2023", "--format", "csv"]).stdout
     frame = pl.read_csv(rows.encode())
     vald = frame.filter(pl.col("indicator_id") == "vald_i_nara_relationer").row(0, named=True)
-    assert (vald["kind"], vald["target"]) == ("beskrivande", "Indikatorn följs utan bedömning")
+    assert (vald["kind"], vald["target"]) == ("descriptive", "Indikatorn följs utan bedömning")
     smoking = frame.filter(pl.col("indicator_id") == "daglig_rokning").row(0, named=True)
     assert smoking["assumption"].startswith("Källan anger inget basår; 2023, året målen antogs")
-    assert smoking["target"] == "ska minska (bara riktning), räknat från 2023"
+    assert smoking["target"] == "ska minska jämfört med 2023 (bara riktning)"
 
 
 def test_catalog_show_machine_columns_are_english() -> None:
