@@ -185,7 +185,10 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
             ]
         )
         total = ctx.row(iid, shown)
-        if total is None and points.filter(pl.col("role") == "area").height == 0:
+        # An assessed indicator without values still has a status row (not assessable); a
+        # descriptive one has none, so it is kept by its kind, to say that no values exist yet.
+        no_values = points.filter(pl.col("role") == "area").height == 0
+        if total is None and no_values and not is_descriptive(indicator):
             continue
         by_gender = [row for g in ("K", "M") if (row := ctx.row(iid, shown, g)) is not None]
         entries.append(

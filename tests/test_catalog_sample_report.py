@@ -148,6 +148,16 @@ def test_violence_page_shows_the_trend_with_the_descriptive_sentence(
     assert sum(counts) == assessed
 
 
+def test_violence_without_values_is_still_listed_as_descriptive(
+    settings: Settings, tmp_path: Path
+) -> None:
+    inputs = load_report_inputs(settings, "np2023")
+    page = area_page_html(inputs.context(), "1780", {})
+    section = page.split('id="vald_i_nara_relationer"')[1].split("</section>")[0]
+    assert "Inga värden för Karlstad." in section
+    assert f"{DESCRIPTIVE_SENTENCE}. Inga värden ännu." in section
+
+
 def test_np2023_page_marks_stand_ins_and_the_assumption(settings: Settings, tmp_path: Path) -> None:
     page = np2023_page(settings, tmp_path)
     assert "Antagande: Dokumentet anger inget basår; basåret 2023" in page
