@@ -217,57 +217,72 @@ def catalog_list() -> None:
 
     Example: aktuellt catalog list
     """
+    from rich.markup import escape
+
     table = Table("catalog", "title", "indicators", "baseline → target")
     for path in catalog_paths(settings_from().catalog_dirs):
         try:
             catalog = load_catalog(path, load_areas())
         except CatalogError as error:
             fail(f"{path.name} is invalid; run `aktuellt catalog check {path}`:\n{error}")
-        years = sorted({(i.baseline_year, i.target_year) for i in catalog.indicators})
-        span = ", ".join(f"{b} → {t}" for b, t in years)
-        table.add_row(catalog.catalog_id, catalog.title, str(len(catalog.indicators)), span)
+        years = sorted(
+            {(i.baseline_year or 0, i.target_year or 0) for i in catalog.indicators},
+        )
+        span = ", ".join(f"{b or '–'} → {t or '–'}" for b, t in years)
+        if not catalog.baseline_in_source:
+            span += f" (baseline assumed: {catalog.adopted_year}, the adoption year)"
+        table.add_row(
+            escape(catalog.catalog_id), escape(catalog.title), str(len(catalog.indicators)), span
+        )
     out.print(table)
 
 
 @catalog_app.command("show")
 def catalog_show(
     catalog_id: Annotated[str, typer.Argument(help="Catalog id, e.g. np2022, or a TOML file.")],
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Show every indicator of one catalog: series, unit, direction and target.
+    """Show every indicator of one catalog in Swedish: goal area, group, KPI, unit and target.
 
-    Example: aktuellt catalog show np2022
+    Stand-ins and assumptions are marked. csv and json have English column names.
+
+    Example: aktuellt catalog show np2022 --format csv
     """
+    from reports.catalog_view import MACHINE_COLUMNS, catalog_view, kpi_titles, remarks_text
+    from reports.catalog_view import table_headers as catalog_headers
+
+    chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
+    settings = settings_from()
     if catalog_id.endswith(".toml"):
         found = Path(catalog_id)
         existing_files([found], "catalog file")
     else:
-        settings = settings_from()
         found = find_catalog_path(catalog_id_from(catalog_id, settings), settings.catalog_dirs)
     try:
         catalog = load_catalog(found, load_areas())
     except CatalogError as error:
-        fail(f"{found} is invalid; run `aktuellt catalog check {found}`:\n{error}")
+        fail(f"{found} is invalid; run `aktuellt catalog check {found}`:\n{error}", EXIT_USAGE)
+    rows = catalog_view(catalog, kpi_titles(settings.db_path))
+    if chosen_format != "table":
+        _print_frame(rows.select(MACHINE_COLUMNS), chosen_format, title=catalog.catalog_id)
+        return
     out.print(f"{catalog.catalog_id}: {catalog.title}")
     if catalog.source_document:
-        out.print(catalog.source_document)
-    table = Table("title", "series", "unit", "target", "years", "K/M")
-    table.columns.insert(0, Column("indicator", no_wrap=True))
-    for ind in catalog.indicators:
-        series = ", ".join(ind.series_ids)
-        if ind.derive:
-            series = f"{ind.derive.kind}({series})"
-        arrow = "↑" if ind.direction > 0 else "↓"
-        amount = ind.target.amount if ind.target.amount is not None else ind.target.value
-        target = f"{arrow} {ind.target.kind}" + (f" {amount:g}" if amount is not None else "")
-        table.add_row(
-            ind.indicator_id,
-            ind.title,
-            series,
-            ind.unit,
-            target,
-            f"{ind.baseline_year}→{ind.target_year}",
-            "ja" if ind.divided_by_gender else "",
+        out.print(f"Källa: {catalog.source_document}")
+    if not catalog.baseline_in_source:
+        out.print(
+            f"Antagande: källan anger inget basår; status räknas från {catalog.adopted_year}, "
+            "året målen antogs, om inte katalogen anger ett eget basår."
         )
+    empty = [area for area in catalog.goal_areas_in_order if area not in set(rows["goal_area"])]
+    if empty:
+        out.print(f"Målområden utan indikatorer ännu: {', '.join(empty)}.")
+    headers = catalog_headers(catalog)
+    table = Table(*[Column(header) for header in headers.values()])
+    table.columns[2].no_wrap = True
+    for row in rows.iter_rows(named=True):
+        cells = {**row, "remarks": remarks_text(row)}
+        table.add_row(*[str(cells[name] or "") for name in headers])
     out.print(table)
 
 

@@ -33,17 +33,41 @@ SHARE_UNITS = frozenset({"percent"})
 TARGET_KINDS = ("pp", "units", "percent", "level", "direction", "gap")
 DIRECTIONS = {"higher": 1, "lower": -1}
 DERIVE_KINDS = ("complement", "gap")
+# assessed: a direction and a target, so status rows; descriptive: followed with its trend only,
+# for goals where neither "higher" nor "lower" is better (more detected violence can mean better
+# detection).
+INDICATOR_KINDS = ("assessed", "descriptive")
+DESCRIPTIVE_SENTENCE = "Indikatorn följs utan bedömning"
+# Where an indicator's baseline year comes from: the source document, the year the goals were
+# adopted (the project's assumption, for a source that names no baseline year), or the catalog
+# itself (an analyst's choice where the source names none).
+BASELINE_BASES = ("source", "adopted_year", "catalog")
+# Life stages of the 2020–2023 documents: the groups of a catalog that declares none.
+LIFE_STAGES = ("Barnalivet", "Ungdomslivet", "Vuxenlivet", "Äldrelivet")
 SOURCES = ("kolada", "survey", "manual")
 SERIES_PATTERN = re.compile(
     r"^(?:kolada:[NU]\d{5}|survey:[a-z0-9_]+(?:\.[a-z0-9_]+)*|manual:[a-z0-9_]+)$"
 )
 INDICATOR_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
-CATALOG_FIELDS = {"id", "title", "source_document", "baseline_year", "target_year", "indicator"}
+CATALOG_FIELDS = {
+    "id",
+    "title",
+    "source_document",
+    "baseline_year",
+    "target_year",
+    "baseline_in_source",
+    "adopted_year",
+    "goal_areas",
+    "groups",
+    "group_title",
+    "indicator",
+}
 REQUIRED_CATALOG_FIELDS = {"id", "title", "indicator"}
 INDICATOR_FIELDS = {
     "id",
     "title",
+    "kind",
     "goal_area",
     "life_stage",
     "series",
@@ -57,8 +81,10 @@ INDICATOR_FIELDS = {
     "window_years",
     "areas",
     "notes",
+    "stand_in",
 }
-REQUIRED_INDICATOR_FIELDS = {"id", "title", "goal_area", "unit", "direction", "target"}
+REQUIRED_INDICATOR_FIELDS = {"id", "title", "goal_area", "unit"}
+ASSESSED_ONLY_FIELDS = ("direction", "target")  # required when assessed, refused when descriptive
 TARGET_FIELDS = {"kind", "amount", "value"}
 DERIVE_FIELDS = {"kind", "of", "women", "men"}
 
@@ -113,10 +139,13 @@ class Indicator:
     title: str
     goal_area: str
     unit: str
-    direction: int  # +1 higher is better, −1 lower is better
-    target: Target
-    baseline_year: int
-    target_year: int
+    direction: int | None  # +1 higher is better, −1 lower is better; None when descriptive
+    target: Target | None  # None when descriptive
+    baseline_year: int | None  # None only for a descriptive indicator without one
+    target_year: int | None  # None when the source names none (direction, gap, descriptive)
+    kind: str = "assessed"  # one of INDICATOR_KINDS
+    baseline_basis: str = "source"  # one of BASELINE_BASES
+    stand_in: str = ""  # what the measure stands in for, when it is not the document's own
     series: str | None = None
     derive: Derivation | None = None
     life_stage: str | None = None
@@ -131,6 +160,10 @@ class Indicator:
         own = (self.series,) if self.series else ()
         derived = self.derive.sources if self.derive else ()
         return tuple(dict.fromkeys((*own, *derived)))
+
+    @property
+    def is_descriptive(self) -> bool:
+        return self.kind == "descriptive"
 
     @property
     def unit_label(self) -> str:
@@ -151,6 +184,17 @@ class Catalog:
     source_document: str
     path: Path
     indicators: tuple[Indicator, ...] = field(default=())
+    baseline_in_source: bool = True  # False: the source document names no baseline year
+    adopted_year: int | None = None  # the year the goals were adopted, when the catalog says
+    goal_areas: tuple[str, ...] = ()  # declared goal areas in order; () = as the indicators use
+    groups: tuple[str, ...] = LIFE_STAGES  # life stages or the catalog's own groups
+    group_title: str = "Livsperspektiv"
+
+    @property
+    def goal_areas_in_order(self) -> tuple[str, ...]:
+        """Declared goal areas first (even those without indicators), then any others used."""
+        used = (indicator.goal_area for indicator in self.indicators)
+        return tuple(dict.fromkeys((*self.goal_areas, *used)))
 
     def indicator(self, indicator_id: str) -> Indicator:
         for indicator in self.indicators:
@@ -227,15 +271,18 @@ def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
             "derive_men": ind.derive.men if ind.derive else None,
             "unit": ind.unit,
             "direction": ind.direction,
-            "target_kind": ind.target.kind,
-            "target_amount": ind.target.amount,
-            "target_value": ind.target.value,
+            "target_kind": ind.target.kind if ind.target else None,
+            "target_amount": ind.target.amount if ind.target else None,
+            "target_value": ind.target.value if ind.target else None,
             "baseline_year": ind.baseline_year,
             "target_year": ind.target_year,
             "divided_by_gender": ind.divided_by_gender,
             "window_years": ind.window_years,
             "areas": list(ind.areas),
             "notes": ind.notes,
+            "indicator_kind": ind.kind,
+            "baseline_basis": ind.baseline_basis,
+            "stand_in": ind.stand_in or None,
         }
         for catalog in catalogs
         for ind in catalog.indicators
@@ -265,6 +312,9 @@ INDICATORS_SCHEMA: dict[str, Any] = {
     "window_years": pl.Int32,
     "areas": pl.List(pl.String),
     "notes": pl.String,
+    "indicator_kind": pl.String,
+    "baseline_basis": pl.String,
+    "stand_in": pl.String,
 }
 
 
@@ -287,10 +337,7 @@ def _parse(path: Path, areas: Mapping[str, Area] | None) -> tuple[Catalog | None
 
     _check_fields(content, CATALOG_FIELDS, REQUIRED_CATALOG_FIELDS, "catalog", problem)
     catalog_id = str(content.get("id", path.stem))
-    defaults = {
-        "baseline_year": content.get("baseline_year"),
-        "target_year": content.get("target_year"),
-    }
+    header = _parse_header(content, problem)
     entries = content.get("indicator", [])
     if not isinstance(entries, list):
         problem("catalog", "`indicator` must be an array of tables ([[indicator]])")
@@ -304,7 +351,7 @@ def _parse(path: Path, areas: Mapping[str, Area] | None) -> tuple[Catalog | None
         if label in seen:
             problem(label, "duplicate id: another indicator in this catalog has the same id")
         seen.add(label)
-        indicator = _parse_indicator(catalog_id, entry, defaults, areas, label, problem)
+        indicator = _parse_indicator(catalog_id, entry, header, areas, label, problem)
         if indicator is not None and len(problems) == before:
             indicators.append(indicator)
 
@@ -317,8 +364,77 @@ def _parse(path: Path, areas: Mapping[str, Area] | None) -> tuple[Catalog | None
             source_document=str(content.get("source_document", "")),
             path=path,
             indicators=tuple(indicators),
+            baseline_in_source=header.baseline_in_source,
+            adopted_year=header.adopted_year,
+            goal_areas=header.goal_areas,
+            groups=header.groups,
+            group_title=header.group_title,
         ),
         [],
+    )
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The catalog-level fields every indicator entry is checked against."""
+
+    baseline_year: Any
+    target_year: Any
+    baseline_in_source: bool
+    adopted_year: int | None
+    goal_areas: tuple[str, ...]
+    groups: tuple[str, ...]
+    group_title: str
+
+
+def _parse_header(content: Mapping[str, Any], problem: Any) -> _Header:
+    def report(reason: str) -> None:
+        problem("catalog", reason)
+
+    in_source = content.get("baseline_in_source", True)
+    if not isinstance(in_source, bool):
+        report(f"baseline_in_source must be true or false, not {in_source!r}")
+        in_source = True
+    adopted = content.get("adopted_year")
+    if adopted is not None and not _is_year(adopted):
+        report(f"adopted_year must be a year, not {adopted!r}")
+        adopted = None
+    if not in_source and adopted is None:
+        report(
+            "baseline_in_source = false needs adopted_year: the status is then computed from "
+            "the year the goals were adopted"
+        )
+    lists = {}
+    for key in ("goal_areas", "groups"):
+        value = content.get(key)
+        if value is None:
+            lists[key] = ()
+        elif (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(item, str) and item.strip() for item in value)
+        ):
+            report(f"{key} must be a non-empty list of names")
+            lists[key] = ()
+        elif len(set(value)) != len(value):
+            report(f"{key} lists a name twice")
+            lists[key] = tuple(dict.fromkeys(value))
+        else:
+            lists[key] = tuple(value)
+    group_title = content.get(
+        "group_title", "Livsperspektiv" if "groups" not in content else "Grupp"
+    )
+    if not isinstance(group_title, str) or not group_title.strip():
+        report("group_title must be text")
+        group_title = "Grupp"
+    return _Header(
+        baseline_year=content.get("baseline_year"),
+        target_year=content.get("target_year"),
+        baseline_in_source=in_source,
+        adopted_year=adopted,
+        goal_areas=lists["goal_areas"],
+        groups=lists["groups"] or LIFE_STAGES,
+        group_title=group_title,
     )
 
 
@@ -334,7 +450,7 @@ def _check_fields(
 def _parse_indicator(
     catalog_id: str,
     entry: Mapping[str, Any],
-    defaults: Mapping[str, Any],
+    header: _Header,
     areas: Mapping[str, Area] | None,
     label: str,
     problem: Any,
@@ -347,6 +463,17 @@ def _parse_indicator(
     if indicator_id and not INDICATOR_ID_PATTERN.match(indicator_id):
         report("id must be lower-case letters, digits and underscores (it names chart files)")
 
+    kind = entry.get("kind", "assessed")
+    if kind not in INDICATOR_KINDS:
+        report(f"unknown kind {kind!r} (known: {', '.join(INDICATOR_KINDS)})")
+        kind = "assessed"
+    descriptive = kind == "descriptive"
+    for key in ASSESSED_ONLY_FIELDS:
+        if descriptive and key in entry:
+            report(f"a descriptive indicator has no {key}: it is followed without assessment")
+        elif not descriptive and key not in entry:
+            problem(label, f"missing required field {key!r}")
+
     unit = entry.get("unit")
     if unit is not None and unit not in UNITS:
         report(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
@@ -354,7 +481,7 @@ def _parse_indicator(
     if direction_word is not None and direction_word not in DIRECTIONS:
         report(f"direction must be 'higher' or 'lower', not {direction_word!r}")
 
-    target = _parse_target(entry.get("target"), unit, report)
+    target = None if descriptive else _parse_target(entry.get("target"), unit, report)
     derive = _parse_derive(entry.get("derive"), report)
     series = entry.get("series")
     if series is None and derive is None:
@@ -366,18 +493,20 @@ def _parse_indicator(
                 "survey:<name> or manual:<name>)"
             )
 
-    baseline_year = entry.get("baseline_year", defaults.get("baseline_year"))
-    target_year = entry.get("target_year", defaults.get("target_year"))
-    for key, year in (("baseline_year", baseline_year), ("target_year", target_year)):
-        if year is None:
-            report(f"missing {key} (set it on the indicator or the catalog)")
-        elif not isinstance(year, int) or isinstance(year, bool) or not 1950 <= year <= 2100:
-            report(f"{key} must be a year, not {year!r}")
-    if (
-        isinstance(baseline_year, int)
-        and isinstance(target_year, int)
-        and baseline_year >= target_year
+    baseline_year, basis = _baseline_year(entry, header)
+    target_year = entry.get("target_year", header.target_year)
+    # A target that sets an amount or a level needs a year to reach it by; a direction does not.
+    needs_target_year = target is not None and target.kind not in ("direction", "gap")
+    for key, year, needed in (
+        ("baseline_year", baseline_year, not descriptive),
+        ("target_year", target_year, needs_target_year),
     ):
+        if year is None:
+            if needed:
+                report(f"missing {key} (set it on the indicator or the catalog)")
+        elif not _is_year(year):
+            report(f"{key} must be a year, not {year!r}")
+    if _is_year(baseline_year) and _is_year(target_year) and baseline_year >= target_year:
         report(f"baseline year {baseline_year} is not before target year {target_year}")
 
     area_entries = entry.get("areas", list(AREA_KINDS))
@@ -396,9 +525,24 @@ def _parse_indicator(
     divided = entry.get("divided_by_gender", False)
     if not isinstance(divided, bool):
         report(f"divided_by_gender must be true or false, not {divided!r}")
-    for key in ("title", "goal_area", "life_stage", "notes"):
+    for key in ("title", "goal_area", "life_stage", "notes", "stand_in"):
         if key in entry and not isinstance(entry[key], str):
             report(f"{key} must be text")
+    stand_in = entry.get("stand_in", "")
+    if isinstance(stand_in, str) and "stand_in" in entry and not stand_in.strip():
+        report("stand_in must say what the document asks for that this measure stands in for")
+    goal_area = entry.get("goal_area")
+    if header.goal_areas and isinstance(goal_area, str) and goal_area not in header.goal_areas:
+        report(
+            f"goal area {goal_area!r} is not one of the catalog's goal_areas "
+            f"({', '.join(header.goal_areas)})"
+        )
+    life_stage = entry.get("life_stage")
+    if isinstance(life_stage, str) and life_stage not in header.groups:
+        report(
+            f"life_stage {life_stage!r} is not one of the catalog's groups "
+            f"({', '.join(header.groups)})"
+        )
 
     if target is not None and target.kind == "gap":
         if derive is None or derive.kind != "gap":
@@ -408,26 +552,49 @@ def _parse_indicator(
         if entry.get("divided_by_gender"):
             report("a gap between women and men has no values of its own for K and M")
 
-    if target is None or unit not in UNITS or direction_word not in DIRECTIONS:
+    if unit not in UNITS:
+        return None
+    if not descriptive and (target is None or direction_word not in DIRECTIONS):
         return None
     return Indicator(
         catalog_id=catalog_id,
         indicator_id=indicator_id,
         title=str(entry.get("title", "")),
+        kind=kind,
         goal_area=str(entry.get("goal_area", "")),
         life_stage=entry.get("life_stage"),
         series=series,
         derive=derive,
         unit=unit,
-        direction=DIRECTIONS[direction_word],
+        direction=None if descriptive else DIRECTIONS[str(direction_word)],
         target=target,
-        baseline_year=int(baseline_year or 0),
-        target_year=int(target_year or 0),
+        baseline_year=int(baseline_year) if _is_year(baseline_year) else None,
+        target_year=int(target_year) if _is_year(target_year) else None,
+        baseline_basis=basis,
         divided_by_gender=bool(divided),
         window_years=int(window_years) if isinstance(window_years, int) else 1,
         areas=tuple(str(a) for a in area_entries),
         notes=str(entry.get("notes", "")),
+        stand_in=str(stand_in).strip(),
     )
+
+
+def _baseline_year(entry: Mapping[str, Any], header: _Header) -> tuple[Any, str]:
+    """The indicator's baseline year and where it comes from (one of BASELINE_BASES).
+
+    When the source names no baseline year, a year set in the catalog is the analyst's choice;
+    without one the status starts from the year the goals were adopted (the project's assumption).
+    """
+    year = entry.get("baseline_year", header.baseline_year)
+    if header.baseline_in_source:
+        return year, "source"
+    if year is not None:
+        return year, "catalog"
+    return header.adopted_year, "adopted_year"
+
+
+def _is_year(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 1950 <= value <= 2100
 
 
 def _parse_target(raw: Any, unit: Any, report: Any) -> Target | None:

@@ -27,7 +27,7 @@ from models.schema import (
     SERIES_SCHEMA,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_TABLE = "schema_version"
 
 OUTCOME_SUCCESS = "success"
@@ -122,6 +122,15 @@ ADDED_IN_VERSION_2: dict[str, tuple[str, ...]] = {
     "runs": ("method_settings",),
     "check_results": ("severity",),
 }
+# Columns that version 2 did not have; migration 3 adds them (issue 14: indicator kinds, stand-ins
+# and baselines a source does not name).
+ADDED_IN_VERSION_3: dict[str, tuple[str, ...]] = {
+    "indicators": ("indicator_kind", "baseline_basis", "stand_in"),
+}
+ADDED_IN_VERSION: dict[int, dict[str, tuple[str, ...]]] = {
+    2: ADDED_IN_VERSION_2,
+    3: ADDED_IN_VERSION_3,
+}
 
 TABLE_COMMENTS: dict[str, str] = {
     VERSION_TABLE: "One row per applied schema version of this warehouse file; the highest is "
@@ -195,6 +204,11 @@ COLUMN_COMMENTS: dict[str, str] = {
     "window_years": "Years in a multi-year window (1 for a yearly value).",
     "areas": "Area kinds or ids the indicator is followed for.",
     "notes": "Free-text notes from the catalog.",
+    "baseline_basis": "Where the baseline year comes from: source (the steering document), "
+    "adopted_year (the source names none; the year the goals were adopted, the project's "
+    "assumption) or catalog (the source names none; chosen in the catalog).",
+    "stand_in": "What the document asks for that this stand-in measure replaces; null when the "
+    "measure is the document's own.",
     # progress
     "baseline_year_planned": "The catalog's baseline year.",
     "baseline_value": "Value in the baseline year.",
@@ -264,6 +278,10 @@ COLUMN_COMMENTS: dict[str, str] = {
 COLUMN_COMMENT_OVERRIDES: dict[tuple[str, str], str] = {
     ("indicators", "title"): "Indicator title as in the catalog.",
     ("indicators", "series_id"): "Source series the indicator reads; null when derived.",
+    ("indicators", "indicator_kind"): "assessed (a direction and a target: status rows) or "
+    "descriptive (followed with its trend, without direction or status).",
+    ("indicators", "direction"): "+1 when higher is better, -1 when lower is better; null for "
+    "a descriptive indicator.",
     ("progress", "status"): "Status code of method.md: not_assessable, too_uncertain, "
     "target_met, no_change, on_track, improving, worsening.",
     ("runs", "kind"): "Kind of run: refresh, full, import, ...",
@@ -323,7 +341,12 @@ def quote(text: str) -> str:
 
 def table_columns(table: str, version: int = SCHEMA_VERSION) -> dict[str, Any]:
     """The columns of `table` as they are at schema `version`."""
-    added_later = ADDED_IN_VERSION_2.get(table, ()) if version < 2 else ()
+    added_later = {
+        name
+        for added_in, tables in ADDED_IN_VERSION.items()
+        if added_in > version
+        for name in tables.get(table, ())
+    }
     return {name: dtype for name, dtype in TABLES[table].items() if name not in added_later}
 
 
@@ -361,8 +384,32 @@ def initial_ddl() -> list[str]:
 
 
 def _migration_2() -> list[str]:
+    return [
+        *_added_columns(ADDED_IN_VERSION_2),
+        version_row_sql(
+            2,
+            "observations.survey (which survey a value comes from), "
+            "runs.method_settings (method thresholds as JSON), "
+            "check_results.severity (critical or warning)",
+        ),
+    ]
+
+
+def _migration_3() -> list[str]:
+    return [
+        *_added_columns(ADDED_IN_VERSION_3),
+        version_row_sql(
+            3,
+            "indicators.indicator_kind (assessed or descriptive), indicators.baseline_basis "
+            "(where the baseline year comes from), indicators.stand_in (what a stand-in "
+            "measure replaces)",
+        ),
+    ]
+
+
+def _added_columns(added: dict[str, tuple[str, ...]]) -> list[str]:
     statements: list[str] = []
-    for table, columns in ADDED_IN_VERSION_2.items():
+    for table, columns in added.items():
         for name in columns:
             statements.append(
                 f"ALTER TABLE {table} ADD COLUMN {name} {duckdb_type(TABLES[table][name])}"
@@ -370,19 +417,11 @@ def _migration_2() -> list[str]:
             statements.append(
                 f"COMMENT ON COLUMN {table}.{name} IS {quote(column_comment(table, name))}"
             )
-    statements.append(
-        version_row_sql(
-            2,
-            "observations.survey (which survey a value comes from), "
-            "runs.method_settings (method thresholds as JSON), "
-            "check_results.severity (critical or warning)",
-        )
-    )
     return statements
 
 
 # version -> statements that bring a file from version - 1 to version
-MIGRATIONS: dict[int, list[str]] = {2: _migration_2()}
+MIGRATIONS: dict[int, list[str]] = {2: _migration_2(), 3: _migration_3()}
 
 
 # Views for ad hoc questions (issue 9); their columns are commented like the tables'.

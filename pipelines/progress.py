@@ -96,6 +96,11 @@ def county_areas_frame(areas: pl.DataFrame, county_id: str) -> pl.DataFrame:
     ).select("area_id", "kind")
 
 
+def assessed_only(indicators: pl.DataFrame) -> pl.DataFrame:
+    """Drop descriptive indicators: they have no direction nor target, so no status rows."""
+    return indicators.filter(~(pl.col("indicator_kind") == "descriptive").fill_null(False))
+
+
 def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
     """One row per indicator × area × gender where the indicator's `areas` list applies.
 
@@ -404,7 +409,7 @@ def with_explanation(rows: pl.DataFrame) -> pl.DataFrame:
         "baseline_year", "baseline_value", "latest_year", "latest_value", "target_year",
         "target_value", "required_change", "change", "expected_value", "ahead_of_path",
         "se_change", "change_margin", "noise_floor", "status", "reason", "comparison_note",
-        "window_years",
+        "window_years", "baseline_basis",
     ]  # fmt: skip
     return rows.with_columns(
         comparison_note=pl.when(pl.col("latest_year").is_not_null()).then(
@@ -559,6 +564,7 @@ def compute_progress(
     noise floor is noise_abs when R ≤ 0 or undefined; a gap series has no interval; ranks
     compare the most recent period at least half the county's municipalities report.
     """
+    indicators = assessed_only(indicators)
     county = county_areas_frame(areas, county_id)
     rows = status_rows(indicators, county)
     units = indicators.select(*INDICATOR_KEY, "unit")

@@ -102,7 +102,7 @@ def baseline_text(row: Mapping[str, Any]) -> str:
     period = period_text(year, row.get("window_years"))
     if year == planned:
         return f"({period})"
-    return f"({period}, närmaste år till basåret {planned})"
+    return f"({period}; basåret {planned} saknar värde, så närmaste år med värde används)"
 
 
 def change_sentence(row: Mapping[str, Any]) -> str:
@@ -178,11 +178,27 @@ def status_sentence(row: Mapping[str, Any]) -> str:
     return f"{label}."
 
 
+def baseline_assumption(basis: str | None, planned_year: int | None) -> str | None:
+    """Say whose choice the baseline year is when the source document names none."""
+    if basis == "adopted_year":
+        return (
+            f"Dokumentet anger inget basår; basåret {planned_year}, året målen antogs, är "
+            "projektets antagande."
+        )
+    if basis == "catalog":
+        return f"Dokumentet anger inget basår; basåret {planned_year} är valt i katalogen."
+    return None
+
+
 def explain(row: Mapping[str, Any]) -> str:
     """The one-sentence (a few short sentences) Swedish explanation of one status row."""
+    assumption = baseline_assumption(row.get("baseline_basis"), row["baseline_year_planned"])
     if row["status"] == "not_assessable":
-        return f"{row['reason']} {status_label('not_assessable')}."
-    parts = [change_sentence(row), target_sentence(row), status_sentence(row)]
-    if row.get("comparison_note"):
-        parts.append(row["comparison_note"])
+        parts = [f"{row['reason']} {status_label('not_assessable')}."]
+    else:
+        parts = [change_sentence(row), target_sentence(row), status_sentence(row)]
+        if row.get("comparison_note"):
+            parts.append(row["comparison_note"])
+    if assumption:
+        parts.append(assumption)
     return " ".join(parts)

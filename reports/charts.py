@@ -12,6 +12,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from models.catalog import DESCRIPTIVE_SENTENCE
 from models.status import STATUS_BY_CODE, STATUSES
 from reports.series import with_segments
 from reports.text import (
@@ -482,6 +483,8 @@ def trend_alt_text(
         text += ", jämfört med " + " och ".join(others)
     text += ". "
     explanation = status.get("explanation")
+    if indicator.get("indicator_kind") == "descriptive":
+        text += f"{DESCRIPTIVE_SENTENCE}. "
     if explanation:
         text += str(explanation).rstrip(".") + ". "
     code = status.get("status")

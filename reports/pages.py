@@ -21,6 +21,7 @@ from markupsafe import Markup
 from models.areas import RIKET_ID
 from models.status import STATUSES
 from models.swedish import GENDER_NAMES, format_date
+from pipelines.wording import baseline_assumption
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
@@ -29,7 +30,9 @@ from reports.text import (
     SOURCE_PROCESSED,
     SOURCE_VALUES,
     data_date_text,
+    descriptive_sentence,
     format_value,
+    is_descriptive,
     slugify,
     status_text,
     target_text,
@@ -180,7 +183,10 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
             ]
         )
         total = ctx.row(iid, shown)
-        if total is None and points.filter(pl.col("role") == "area").height == 0:
+        # An assessed indicator without values still has a status row (not assessable); a
+        # descriptive one has none, so it is kept by its kind, to say that no values exist yet.
+        no_values = points.filter(pl.col("role") == "area").height == 0
+        if total is None and no_values and not is_descriptive(indicator):
             continue
         by_gender = [row for g in ("K", "M") if (row := ctx.row(iid, shown, g)) is not None]
         entries.append(
@@ -384,6 +390,8 @@ class IndicatorView:
     explanation: str
     comparison: str
     target: str
+    descriptive: bool = False  # followed without assessment: no status, the trend in words
+    measure_stand_in: str | None = None  # what the document asks for, when this is a stand-in
 
 
 def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
@@ -419,7 +427,12 @@ def _indicator_view(
 ) -> IndicatorView:
     iid = entry.indicator["indicator_id"]
     row = entry.total or {}
-    explanation = str(row.get("explanation") or row.get("reason") or "")
+    descriptive = is_descriptive(entry.indicator)
+    explanation = (
+        descriptive_sentence(str(entry.indicator["unit"]), _area_points(entry))
+        if descriptive
+        else str(row.get("explanation") or row.get("reason") or "")
+    )
     stand_in = ctx.group_id is not None and entry.shown_area_id == ctx.group_id
     return IndicatorView(
         indicator_id=iid,
@@ -431,11 +444,28 @@ def _indicator_view(
         stand_in_name=ctx.names.get(entry.shown_area_id, entry.shown_area_id) if stand_in else None,
         svg=trusted_svg(svgs.get(f"trend:{iid}")),
         alt_text=trend_alt_text_for(entry),
-        status_lead=_status_lead(row, explanation),
+        status_lead="" if descriptive else _status_lead(row, explanation),
         explanation=explanation,
         comparison=_comparison(ctx, entry),
         target=target_text(entry.indicator, row),
+        descriptive=descriptive,
+        measure_stand_in=entry.indicator.get("stand_in") or None,
     )
+
+
+def _area_points(entry: IndicatorEntry) -> pl.DataFrame:
+    """The shown area's own values (women and men together) for the trend sentence."""
+    return entry.points.filter(pl.col("role") == "area").select("period", "value")
+
+
+def _assumption_notes(entries: Sequence[IndicatorEntry]) -> list[str]:
+    """The page's baseline assumptions, once each (the source names no baseline year)."""
+    notes = (
+        baseline_assumption(entry.indicator.get("baseline_basis"), entry.indicator["baseline_year"])
+        for entry in entries
+        if not is_descriptive(entry.indicator)
+    )
+    return list(dict.fromkeys(note for note in notes if note))
 
 
 def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
@@ -488,7 +518,11 @@ def trend_alt_text_for(entry: IndicatorEntry) -> str:
 
 
 def _summary_counts(entries: Sequence[IndicatorEntry]) -> dict[str, int]:
-    codes = [(entry.total or {}).get("status") or "not_assessable" for entry in entries]
+    codes = [
+        (entry.total or {}).get("status") or "not_assessable"
+        for entry in entries
+        if not is_descriptive(entry.indicator)  # followed without a status: nothing to count
+    ]
     return {style.code: codes.count(style.code) for style in STATUSES}
 
 
@@ -550,6 +584,7 @@ def area_page_html(ctx: ReportContext, area_id: str, svgs: Mapping[str, str]) ->
         "area.html.j2",
         **_page_values(ctx, f"Aktuellt perspektiv {ctx.report_year}: {name}"),
         summary=_summary_counts(entries),
+        assumptions=_assumption_notes(entries),
         county=_county_view(ctx, svgs) if area_id == ctx.county_id else None,
         goal_areas=[
             (

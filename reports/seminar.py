@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from models.catalog import DESCRIPTIVE_SENTENCE
 from models.names import NothingMatches
 from reports.charts import trend_alt_text, trend_chart
 from reports.pages import (
@@ -26,6 +27,7 @@ from reports.text import (
     SOURCE_PROCESSED,
     SOURCE_VALUES,
     data_date_text,
+    is_descriptive,
     slugify,
     status_text,
     unit_label,
@@ -110,7 +112,9 @@ def seminar_jobs(ctx: ReportContext, task: AreaTask) -> list[tuple[FileJob, dict
                 f"{entry.series_names['area']} · {unit_label(str(entry.indicator['unit']))}"
             ],
             subtitle_extra=[
-                f"Status: {status_text(status.get('status'), status.get('status_label'))}"
+                DESCRIPTIVE_SENTENCE
+                if is_descriptive(entry.indicator)
+                else f"Status: {status_text(status.get('status'), status.get('status_label'))}"
             ],
             width=760,
             height=360,

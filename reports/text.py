@@ -7,7 +7,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from models.catalog import UNITS
+import polars as pl
+
+from models.catalog import DESCRIPTIVE_SENTENCE, UNITS
 from models.names import slugify as slugify  # file names: defined with the name resolver
 from models.status import STATUS_BY_CODE
 from models.swedish import format_date, format_number
@@ -51,6 +53,8 @@ def window_note(window_years: int | None) -> str | None:
 
 def target_text(indicator: Mapping[str, Any], status: Mapping[str, Any] | None = None) -> str:
     """The target in words, with this area's target value where the status row has one."""
+    if is_descriptive(indicator):
+        return f"Inget mål: {DESCRIPTIVE_SENTENCE[0].lower()}{DESCRIPTIVE_SENTENCE[1:]}"
     kind = indicator.get("target_kind")
     unit = str(indicator.get("unit"))
     direction = int(indicator.get("direction") or 1)
@@ -73,6 +77,34 @@ def target_text(indicator: Mapping[str, Any], status: Mapping[str, Any] | None =
     if kind in ("pp", "units", "percent") and is_number(target_value):
         text += f" ({format_value(target_value, unit)})"
     return f"Mål: {text}"
+
+
+def is_descriptive(indicator: Mapping[str, Any]) -> bool:
+    return indicator.get("indicator_kind") == "descriptive"
+
+
+def descriptive_sentence(unit: str, points: pl.DataFrame) -> str:
+    """The sentence of an indicator followed without assessment, with its trend in words.
+
+    `points` are the area's values (period, value); the trend runs from the first year with a
+    value to the last, and says nothing about better or worse.
+    """
+    values = points.filter(pl.col("value").is_not_null()).sort("period")
+    if values.height == 0:
+        return f"{DESCRIPTIVE_SENTENCE}. Inga värden ännu."
+    first, last = values.row(0, named=True), values.row(-1, named=True)
+    latest = f"{format_value(last['value'], unit)} ({last['period']})"
+    if values.height == 1:
+        return f"{DESCRIPTIVE_SENTENCE}. Ett värde hittills: {latest}."
+    change = last["value"] - first["value"]
+    start = f"{format_value(first['value'], unit)} ({first['period']})"
+    shown = format_change(change, unit)
+    if format_value(change, unit, signed=True) in ("0", "0,0", "+0", "+0,0"):
+        trend = f"har i stort sett inte förändrats från {start} till {latest}"
+    else:
+        verb = "ökat" if change > 0 else "minskat"
+        trend = f"har {verb} från {start} till {latest}, {shown}"
+    return f"{DESCRIPTIVE_SENTENCE}. Värdet {trend}."
 
 
 def status_text(code: str | None, label: str | None = None) -> str:

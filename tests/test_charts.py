@@ -30,7 +30,7 @@ def synthetic_points(indicator: dict) -> pl.DataFrame:
     rows = []
     for role, shift in (("area", 0.0), ("county", 2.0), ("riket", -1.5)):
         for position, year in enumerate(years):
-            value = 50 + shift + position * (1 if indicator["direction"] > 0 else -1)
+            value = 50 + shift + position * (indicator["direction"] or 1)  # descriptive: None
             ci = role == "area" and year in (2017, 2021)
             rows.append(
                 {

@@ -307,7 +307,10 @@ def test_complement_flips_the_value_and_its_interval():
 
 def test_explanation_names_a_neighbouring_baseline_year():
     row = status_of("period,value\n2018,50\n2021,50.9")
-    assert "50,0 % (2018, närmaste år till basåret 2017)" in row["explanation"]
+    assert (
+        "50,0 % (2018; basåret 2017 saknar värde, så närmaste år med värde används)"
+        in row["explanation"]
+    )
 
 
 def test_explanation_for_a_falls_target_uses_the_units_words():
