@@ -217,8 +217,6 @@ def catalog_list() -> None:
 
     Example: aktuellt catalog list
     """
-    from rich.markup import escape
-
     table = Table("catalog", "title", "indicators", "baseline → target")
     for path in catalog_paths(settings_from().catalog_dirs):
         try:
@@ -231,9 +229,7 @@ def catalog_list() -> None:
         span = ", ".join(f"{b or '–'} → {t or '–'}" for b, t in years)
         if not catalog.baseline_in_source:
             span += f" (baseline assumed: {catalog.adopted_year}, the adoption year)"
-        table.add_row(
-            escape(catalog.catalog_id), escape(catalog.title), str(len(catalog.indicators)), span
-        )
+        table.add_row(catalog.catalog_id, catalog.title, str(len(catalog.indicators)), span)
     out.print(table)
 
 
