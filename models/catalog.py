@@ -39,7 +39,11 @@ SERIES_PATTERN = re.compile(
 )
 INDICATOR_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
-CATALOG_FIELDS = {"id", "title", "source_document", "baseline_year", "target_year", "indicator"}
+CATALOG_FIELDS = {
+    "id", "title", "source_document", "baseline_year", "target_year", "survey", "indicator",
+}  # fmt: skip
+# The surveys a catalog may name for series that mix surveys (sources/survey.py's tags).
+SURVEY_TAGS = ("livohalsa", "hlv")
 REQUIRED_CATALOG_FIELDS = {"id", "title", "indicator"}
 INDICATOR_FIELDS = {
     "id",
@@ -55,6 +59,7 @@ INDICATOR_FIELDS = {
     "target_year",
     "divided_by_gender",
     "window_years",
+    "survey",
     "areas",
     "notes",
 }
@@ -124,6 +129,8 @@ class Indicator:
     window_years: int = 1  # > 1 for multi-year means; the period is the window's last year
     areas: tuple[str, ...] = AREA_KINDS  # area kinds or ids the indicator is followed for
     notes: str = ""
+    # for a series that mixes surveys: the one its status uses (None = the county's default)
+    survey: str | None = None
 
     @property
     def series_ids(self) -> tuple[str, ...]:
@@ -234,6 +241,7 @@ def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
             "target_year": ind.target_year,
             "divided_by_gender": ind.divided_by_gender,
             "window_years": ind.window_years,
+            "survey": ind.survey,
             "areas": list(ind.areas),
             "notes": ind.notes,
         }
@@ -263,6 +271,7 @@ INDICATORS_SCHEMA: dict[str, Any] = {
     "target_year": pl.Int32,
     "divided_by_gender": pl.Boolean,
     "window_years": pl.Int32,
+    "survey": pl.String,
     "areas": pl.List(pl.String),
     "notes": pl.String,
 }
@@ -290,6 +299,7 @@ def _parse(path: Path, areas: Mapping[str, Area] | None) -> tuple[Catalog | None
     defaults = {
         "baseline_year": content.get("baseline_year"),
         "target_year": content.get("target_year"),
+        "survey": content.get("survey"),
     }
     entries = content.get("indicator", [])
     if not isinstance(entries, list):
@@ -393,6 +403,9 @@ def _parse_indicator(
     window_years = entry.get("window_years", 1)
     if not isinstance(window_years, int) or window_years < 1:
         report(f"window_years must be a whole number ≥ 1, not {window_years!r}")
+    survey = entry.get("survey", defaults.get("survey"))
+    if survey is not None and survey not in SURVEY_TAGS:
+        report(f"survey must be one of {', '.join(SURVEY_TAGS)}, not {survey!r}")
     divided = entry.get("divided_by_gender", False)
     if not isinstance(divided, bool):
         report(f"divided_by_gender must be true or false, not {divided!r}")
@@ -427,6 +440,7 @@ def _parse_indicator(
         window_years=int(window_years) if isinstance(window_years, int) else 1,
         areas=tuple(str(a) for a in area_entries),
         notes=str(entry.get("notes", "")),
+        survey=survey if isinstance(survey, str) else None,
     )
 
 

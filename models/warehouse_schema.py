@@ -27,7 +27,7 @@ from models.schema import (
     SERIES_SCHEMA,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_TABLE = "schema_version"
 
 OUTCOME_SUCCESS = "success"
@@ -122,6 +122,22 @@ ADDED_IN_VERSION_2: dict[str, tuple[str, ...]] = {
     "runs": ("method_settings",),
     "check_results": ("severity",),
 }
+# Method v2 (issue 13): what decided each status, and the survey a catalog's statuses use.
+V2_PROGRESS_COLUMNS = (
+    "sigma", "sigma_differences", "uses_means", "baseline_mean", "baseline_mean_from",
+    "baseline_mean_to", "latest_mean", "latest_mean_from", "latest_mean_to", "baseline_outlier",
+    "survey",
+)  # fmt: skip
+ADDED_IN_VERSION_3: dict[str, tuple[str, ...]] = {
+    "indicators": ("survey",),
+    "progress": V2_PROGRESS_COLUMNS,
+    "progress_history": V2_PROGRESS_COLUMNS,
+}
+# version -> the columns that version added
+ADDED_IN_VERSION: dict[int, dict[str, tuple[str, ...]]] = {
+    2: ADDED_IN_VERSION_2,
+    3: ADDED_IN_VERSION_3,
+}
 
 TABLE_COMMENTS: dict[str, str] = {
     VERSION_TABLE: "One row per applied schema version of this warehouse file; the highest is "
@@ -208,7 +224,20 @@ COLUMN_COMMENTS: dict[str, str] = {
     "share_achieved": "Directed change divided by the required change.",
     "expected_value": "Value on the straight target path at the latest year.",
     "ahead_of_path": "direction · (latest − expected): negative = behind the path.",
-    "se_change": "Standard error of the change, null when unknown.",
+    "se_change": "Standard error of the change (from intervals, or from sigma), null when unknown.",
+    "sigma": "Noise level of the series from its moving ranges (mean |y_p − y_p−k| / 1.128 "
+    "over the last 10 years), null when unknown (fewer than 4 differences, or not register "
+    "data).",
+    "sigma_differences": "How many moving ranges sigma was computed from.",
+    "uses_means": "True when the change compares three-year means (a noisy series).",
+    "baseline_mean": "Mean of the values around the baseline year, null when means are not used.",
+    "baseline_mean_from": "First year of the baseline mean.",
+    "baseline_mean_to": "Last year of the baseline mean.",
+    "latest_mean": "Mean of the latest three years' values, null when means are not used.",
+    "latest_mean_from": "First year of the latest mean.",
+    "latest_mean_to": "Last year of the latest mean.",
+    "baseline_outlier": "True when the baseline value differs from its neighbouring years by "
+    "more than 3 robust noise levels.",
     "is_significant": "True when |change| > z·se_change; null when the uncertainty is unknown.",
     "noise_floor": "Smallest change that counts when the uncertainty is unknown.",
     "status_label": "Swedish label of the status, e.g. 'Målet är nått'.",
@@ -265,7 +294,11 @@ COLUMN_COMMENT_OVERRIDES: dict[tuple[str, str], str] = {
     ("indicators", "title"): "Indicator title as in the catalog.",
     ("indicators", "series_id"): "Source series the indicator reads; null when derived.",
     ("progress", "status"): "Status code of method.md: not_assessable, too_uncertain, "
-    "target_met, no_change, on_track, improving, worsening.",
+    "target_met, no_change, on_track, improving, right_direction, worsening.",
+    ("progress", "survey"): "The survey whose values the status uses ('Liv & Hälsa', 'Hälsa "
+    "på lika villkor'); null for series that are not surveys.",
+    ("indicators", "survey"): "The survey the indicator's statuses use where its series mixes "
+    "surveys (livohalsa, hlv); null = the county's default.",
     ("runs", "kind"): "Kind of run: refresh, full, import, ...",
     ("runs", "run_id"): "Run id.",
     ("check_results", "run_id"): "The run whose data was checked.",
@@ -323,7 +356,12 @@ def quote(text: str) -> str:
 
 def table_columns(table: str, version: int = SCHEMA_VERSION) -> dict[str, Any]:
     """The columns of `table` as they are at schema `version`."""
-    added_later = ADDED_IN_VERSION_2.get(table, ()) if version < 2 else ()
+    added_later = {
+        name
+        for added_in, tables in ADDED_IN_VERSION.items()
+        if added_in > version
+        for name in tables.get(table, ())
+    }
     return {name: dtype for name, dtype in TABLES[table].items() if name not in added_later}
 
 
@@ -360,9 +398,9 @@ def initial_ddl() -> list[str]:
     return statements
 
 
-def _migration_2() -> list[str]:
+def _add_columns(added: dict[str, tuple[str, ...]]) -> list[str]:
     statements: list[str] = []
-    for table, columns in ADDED_IN_VERSION_2.items():
+    for table, columns in added.items():
         for name in columns:
             statements.append(
                 f"ALTER TABLE {table} ADD COLUMN {name} {duckdb_type(TABLES[table][name])}"
@@ -370,6 +408,11 @@ def _migration_2() -> list[str]:
             statements.append(
                 f"COMMENT ON COLUMN {table}.{name} IS {quote(column_comment(table, name))}"
             )
+    return statements
+
+
+def _migration_2() -> list[str]:
+    statements = _add_columns(ADDED_IN_VERSION_2)
     statements.append(
         version_row_sql(
             2,
@@ -382,7 +425,20 @@ def _migration_2() -> list[str]:
 
 
 # version -> statements that bring a file from version - 1 to version
-MIGRATIONS: dict[int, list[str]] = {2: _migration_2()}
+def _migration_3() -> list[str]:
+    statements = _add_columns(ADDED_IN_VERSION_3)
+    statements.append(
+        version_row_sql(
+            3,
+            "method v2: progress and progress_history gain sigma, sigma_differences, "
+            "uses_means, the three-year means and their years, baseline_outlier and survey; "
+            "indicators.survey (the survey a catalog's statuses use)",
+        )
+    )
+    return statements
+
+
+MIGRATIONS: dict[int, list[str]] = {2: _migration_2(), 3: _migration_3()}
 
 
 # Views for ad hoc questions (issue 9); their columns are commented like the tables'.

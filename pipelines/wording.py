@@ -10,26 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
+
 from models.catalog import SHARE_UNITS, UNITS
 from models.status import status_label
 from models.swedish import format_number
 
-SURVEY_NAMES = {"livohalsa": "Liv & Hälsa", "hlv": "Hälsa på lika villkor (HLV)"}
+SURVEY_NAMES = {"livohalsa": "Liv & Hälsa", "hlv": "Hälsa på lika villkor"}
 
 
 def survey_name(tag: str | None) -> str:
     if tag is None:
         return "okänd källa"
     return SURVEY_NAMES.get(tag, tag)
-
-
-def crossing_surveys_note(baseline_survey: str | None, latest_survey: str | None) -> str:
-    """The note for a change measured between two different surveys (survey-data.md, point 5)."""
-    return (
-        "Jämförelsen korsar undersökningar: basvärdet kommer från "
-        f"{survey_name(baseline_survey)}, det senaste värdet från {survey_name(latest_survey)}. "
-        "Tolka förändringen med försiktighet."
-    )
 
 
 def overlapping_windows_note(window_years: int) -> str:
@@ -39,20 +32,26 @@ def overlapping_windows_note(window_years: int) -> str:
     )
 
 
-def comparison_note(row: Mapping[str, Any]) -> str | None:
-    """Warnings about what the change compares, or None when it compares like with like."""
-    notes = []
-    if row["crosses_surveys"]:
-        notes.append(crossing_surveys_note(row["baseline_survey"], row["latest_survey"]))
-    window = row["window_years"] or 1
-    if window > 1 and row["latest_year"] - row["baseline_year"] < window:
-        notes.append(overlapping_windows_note(window))
-    return " ".join(notes) or None
+def comparison_note_expr() -> pl.Expr:
+    """The warning when baseline and latest are multi-year windows that share years."""
+    window = pl.col("window_years").fill_null(1)
+    return pl.when(
+        pl.col("latest_year").is_not_null()
+        & (window > 1)
+        & (pl.col("latest_year") - pl.col("baseline_year") < window)
+    ).then(
+        pl.format(
+            "Basvärdet och det senaste värdet är medelvärden över {} år som delar år, "
+            "så de är inte oberoende mätningar.",
+            window,
+        )
+    )
 
 
-def missing_baseline_reason(planned_year: int, window: int) -> str:
-    """The reason a baseline is missing, naming the neighbouring years tried too."""
-    missing = f"Värde för basåret {planned_year} saknas."
+def missing_baseline_reason(planned_year: int, window: int, survey: str | None = None) -> str:
+    """The reason a baseline is missing, naming the neighbouring years and the survey."""
+    where = f" i {survey}" if survey else ""
+    missing = f"Värde för basåret {planned_year} saknas{where}."
     if window <= 0:
         return missing
     before, after = planned_year - 1, planned_year + 1
@@ -60,6 +59,22 @@ def missing_baseline_reason(planned_year: int, window: int) -> str:
         return f"{missing} Inget värde finns heller för {before} eller {after}."
     first, last = planned_year - window, planned_year + window
     return f"{missing} Inget värde finns heller för åren {first}–{last}."
+
+
+def missing_baseline_reason_expr(window: int) -> pl.Expr:
+    """missing_baseline_reason for every row at once (baseline_year_planned, survey)."""
+    planned = pl.col("baseline_year_planned")
+    where = pl.when(pl.col("survey").is_not_null()).then(pl.format(" i {}", "survey"))
+    missing = pl.format("Värde för basåret {} saknas{}.", planned, where.otherwise(pl.lit("")))
+    if window <= 0:
+        return missing
+    if window == 1:
+        return pl.format(
+            "{} Inget värde finns heller för {} eller {}.", missing, planned - 1, planned + 1
+        )
+    return pl.format(
+        "{} Inget värde finns heller för åren {}–{}.", missing, planned - window, planned + window
+    )
 
 
 def subject(unit: str, target_kind: str) -> str:
@@ -105,14 +120,32 @@ def baseline_text(row: Mapping[str, Any]) -> str:
     return f"({period}, närmaste år till basåret {planned})"
 
 
+def displayed_change(start: float, end: float) -> float:
+    """The change a reader computes from the displayed values: 89,2 → 88,8 is −0,4."""
+    return round(round(end, 1) - round(start, 1), 1)
+
+
 def change_sentence(row: Mapping[str, Any]) -> str:
     unit, change = row["unit"], row["change"]
-    start = format_value(row["baseline_value"], unit)
-    end = format_value(row["latest_value"], unit)
-    latest = period_text(row["latest_year"], row.get("window_years"))
-    years = f"{start} {baseline_text(row)} till {end} ({latest})"
-    shown = format_number(change, signed=True)
-    if shown in ("0,0", "+0,0") and row.get("status") in ("improving", "worsening", "on_track"):
+    if row.get("uses_means"):
+        first, last = row["baseline_mean"], row["latest_mean"]
+        base_years = f"{row['baseline_mean_from']}–{row['baseline_mean_to']}"
+        latest_years = f"{row['latest_mean_from']}–{row['latest_mean_to']}"
+        years = (
+            f"{format_value(first, unit)} (medelvärdet {base_years}) till "
+            f"{format_value(last, unit)} (medelvärdet {latest_years})"
+        )
+        what = "Medelvärdet"
+    else:
+        first, last = row["baseline_value"], row["latest_value"]
+        latest = period_text(row["latest_year"], row.get("window_years"))
+        start, end = format_value(first, unit), format_value(last, unit)
+        years = f"{start} {baseline_text(row)} till {end} ({latest})"
+        what = subject(unit, row["target_kind"])
+    shown = format_number(displayed_change(first, last), signed=True)
+    if shown in ("0,0", "+0,0") and row.get("status") in (
+        "improving", "worsening", "on_track", "right_direction",
+    ):  # fmt: skip
         # The status rests on a change too small for one decimal: show it, not "no change".
         shown = format_number(change, decimals=2, signed=True)
     if shown in ("0,0", "+0,0"):
@@ -122,9 +155,8 @@ def change_sentence(row: Mapping[str, Any]) -> str:
     else:
         verb = "har minskat"
     relative = ""
-    if row["target_kind"] == "percent" and row["baseline_value"]:
-        relative = f" ({format_number(100 * change / row['baseline_value'], signed=True)} %)"
-    what = subject(unit, row["target_kind"])
+    if row["target_kind"] == "percent" and first:
+        relative = f" ({format_number(100 * change / first, signed=True)} %)"
     return f"{what} {verb} från {years}, {shown} {change_words(unit)}{relative}."
 
 
@@ -151,12 +183,20 @@ def status_sentence(row: Mapping[str, Any]) -> str:
     status, unit = row["status"], row["unit"]
     words = change_words(unit)
     label = status_label(status)
+    noise = row.get("sigma") is not None  # the margin comes from the year-to-year variation
     if status == "too_uncertain":
         margin = format_number(row["change_margin"])
         need = format_number(row["required_change"])
+        what = "den normala variationen mellan åren" if noise else "felmarginalen för förändringen"
         return (
-            f"{label}: felmarginalen för förändringen (±{margin} {words}) är större än "
+            f"{label}: {what} (±{margin} {words}) är mer än dubbelt så stor som "
             f"hela målet ({need} {words})."
+        )
+    if status == "no_change" and noise:
+        margin = format_number(row["change_margin"])
+        return (
+            f"{label}: skillnaden är mindre än den normala variationen mellan åren "
+            f"(±{margin} {words})."
         )
     if status == "no_change" and row["se_change"] is not None:
         margin = format_number(row["change_margin"])
@@ -164,9 +204,9 @@ def status_sentence(row: Mapping[str, Any]) -> str:
     if status == "no_change" and row["noise_floor"] is not None:
         floor = format_number(row["noise_floor"])
         return f"{label}: förändringen är mindre än tröskeln {floor} {words}."
-    if status == "improving" and row["ahead_of_path"] is None:
+    if status == "right_direction":
         # direction and gap targets have no pace, so "för långsamt" would say too much
-        return "Rätt riktning; målet anger ingen takt att jämföra med."
+        return f"{label}; målet anger ingen takt att jämföra med."
     if status in ("on_track", "improving") and row["ahead_of_path"] is not None:
         ahead = row["ahead_of_path"]
         side = "före" if ahead >= 0 else "efter"
@@ -183,6 +223,15 @@ def explain(row: Mapping[str, Any]) -> str:
     if row["status"] == "not_assessable":
         return f"{row['reason']} {status_label('not_assessable')}."
     parts = [change_sentence(row), target_sentence(row), status_sentence(row)]
+    if row.get("baseline_outlier"):
+        parts.append(
+            f"Basåret {row['baseline_year']} avviker kraftigt från åren runt omkring, så ett mål "
+            "räknat från det är ovanligt lätt eller svårt att nå."
+        )
+    if row.get("survey"):
+        parts.append(
+            f"Värdena kommer från {row['survey']} {row['baseline_year']} och {row['latest_year']}."
+        )
     if row.get("comparison_note"):
         parts.append(row["comparison_note"])
     return " ".join(parts)
