@@ -570,25 +570,16 @@ def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) 
     )
 
 
-def with_explanation(rows: pl.DataFrame) -> pl.DataFrame:
-    """Add the comparison note and the Swedish explanation of each row.
+def with_explanation(rows: pl.DataFrame, settings: MethodSettings) -> pl.DataFrame:
+    """Add the comparison note and the Swedish explanation of each row (pipelines/wording.py).
 
     The note warns when the change compares two overlapping multi-year windows, whose values
     share years (survey-data.md, point 7); the status still treats them as independent, which
     overstates se_Δ and so errs towards no_change and too_uncertain. (A change across surveys
     is never computed: with_survey.)
     """
-    fields = [
-        "unit", "direction", "target_kind", "target_amount", "baseline_year_planned",
-        "baseline_year", "baseline_value", "latest_year", "latest_value", "target_year",
-        "target_value", "required_change", "change", "expected_value", "ahead_of_path",
-        "se_change", "change_margin", "noise_floor", "status", "reason", "comparison_note",
-        "window_years", "uses_means", "baseline_mean", "latest_mean", "baseline_mean_from",
-        "baseline_mean_to", "latest_mean_from", "latest_mean_to", "baseline_outlier", "survey",
-        "sigma",
-    ]  # fmt: skip
     return rows.with_columns(comparison_note=wording.comparison_note_expr()).with_columns(
-        explanation=pl.struct(fields).map_elements(wording.explain, return_dtype=pl.String)
+        explanation=wording.explanation(settings.uncertain_factor)
     )
 
 
@@ -756,7 +747,7 @@ def compute_progress(
         .pipe(with_path)
         .pipe(with_uncertainty, settings)
         .pipe(with_status, settings, report_year)
-        .pipe(with_explanation)
+        .pipe(with_explanation, settings)
         .pipe(with_comparisons, used, county)
         .pipe(with_rank, used, county)
         .pipe(with_gender_gap, used)

@@ -1,71 +1,121 @@
-"""The Swedish sentences of a status row: what changed, what the target was, and the status.
+"""The Swedish sentences of status rows: what changed, what the target was, and the status.
 
-Pure functions of one row (a mapping of PROGRESS_SCHEMA-like fields), so a sentence can be
-tested on its own. Numbers go through models.swedish.format_number: decimal comma, one decimal,
-a true minus sign; computation keeps full precision and only the text is rounded.
+Written as polars expressions over the status rows, so every row's sentence is built at once
+(issue 13: one Python call per row cost more than the method itself). Each sentence is a
+function returning an expression; `explanation()` joins them. Numbers go through
+`number()`: decimal comma, one decimal, a true minus sign, a no-break space between thousands,
+the same text as models.swedish.format_number. Computation keeps full precision; only the text
+is rounded, and a displayed change is the difference of the displayed values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import polars as pl
 
 from models.catalog import SHARE_UNITS, UNITS
-from models.status import status_label
-from models.swedish import format_number
+from models.status import STATUSES
 
 SURVEY_NAMES = {"livohalsa": "Liv & Hälsa", "hlv": "Hälsa på lika villkor"}
+LABELS = {status.code: status.label for status in STATUSES}
+CHANGE_WORDS = {unit: words for unit, (_, words) in UNITS.items()}
+NO_BREAK_SPACE = "\u00a0"
+MINUS = "−"
+# statuses that rest on a change: a change too small for one decimal is shown with two
+DECISIVE = ("improving", "worsening", "on_track", "right_direction")
+
+c = pl.col
 
 
-def survey_name(tag: str | None) -> str:
-    if tag is None:
-        return "okänd källa"
-    return SURVEY_NAMES.get(tag, tag)
+def text(value: str) -> pl.Expr:
+    return pl.lit(value, dtype=pl.String)
 
 
-def overlapping_windows_note(window_years: int) -> str:
-    return (
-        f"Basvärdet och det senaste värdet är medelvärden över {window_years} år som delar år, "
-        "så de är inte oberoende mätningar."
+def join(*parts: pl.Expr | str) -> pl.Expr:
+    """Concatenate; a null part counts as empty text."""
+    return pl.concat_str(
+        [text(p) if isinstance(p, str) else p.fill_null("") for p in parts], separator=""
     )
 
 
-def comparison_note_expr() -> pl.Expr:
-    """The warning when baseline and latest are multi-year windows that share years."""
-    window = pl.col("window_years").fill_null(1)
-    return pl.when(
-        pl.col("latest_year").is_not_null()
-        & (window > 1)
-        & (pl.col("latest_year") - pl.col("baseline_year") < window)
-    ).then(
-        pl.format(
-            "Basvärdet och det senaste värdet är medelvärden över {} år som delar år, "
-            "så de är inte oberoende mätningar.",
-            window,
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def _grouped(whole: pl.Expr) -> pl.Expr:
+    """A non-negative whole number with a no-break space between thousands: 4321 → "4 321"."""
+
+    def part(expr: pl.Expr) -> pl.Expr:
+        return expr.cast(pl.String).str.zfill(3)
+
+    millions, thousands, units = whole // 1_000_000, (whole // 1000) % 1000, whole % 1000
+    return (
+        pl.when(whole < 1000)
+        .then(whole.cast(pl.String))
+        .when(whole < 1_000_000)
+        .then(join((whole // 1000).cast(pl.String), NO_BREAK_SPACE, part(units)))
+        .otherwise(
+            join(
+                millions.cast(pl.String),
+                NO_BREAK_SPACE,
+                part(thousands),
+                NO_BREAK_SPACE,
+                part(units),
+            )
         )
     )
 
 
-def missing_baseline_reason(planned_year: int, window: int, survey: str | None = None) -> str:
-    """The reason a baseline is missing, naming the neighbouring years and the survey."""
-    where = f" i {survey}" if survey else ""
-    missing = f"Värde för basåret {planned_year} saknas{where}."
-    if window <= 0:
-        return missing
-    before, after = planned_year - 1, planned_year + 1
-    if window == 1:
-        return f"{missing} Inget värde finns heller för {before} eller {after}."
-    first, last = planned_year - window, planned_year + window
-    return f"{missing} Inget värde finns heller för åren {first}–{last}."
+def number(value: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:
+    """12.345 → "12,3"; signed: 3.1 → "+3,1", −0.04 → "0,0"; null → "–"."""
+    scale = 10**decimals
+    scaled = (value * scale).round(0).cast(pl.Int64)
+    size = scaled.abs()
+    digits = _grouped(size // scale)
+    if decimals:
+        digits = join(digits, ",", (size % scale).cast(pl.String).str.zfill(decimals))
+    sign = pl.when(scaled < 0).then(text(MINUS))
+    if signed:
+        sign = sign.when(scaled > 0).then(text("+"))
+    return (
+        pl.when(value.is_null()).then(text("–")).otherwise(join(sign.otherwise(text("")), digits))
+    )
+
+
+def rounded(value: pl.Expr) -> pl.Expr:
+    """The value as displayed with one decimal, as a number."""
+    return (value * 10).round(0) / 10
+
+
+def words() -> pl.Expr:
+    """The change words of the row's unit: "procentenheter", "per 100 000 invånare"."""
+    return c("unit").replace_strict(CHANGE_WORDS, default="", return_dtype=pl.String)
+
+
+def value_text(value: pl.Expr) -> pl.Expr:
+    """85.71 → "85,7 %"; 4321 per 100 000 → "4 321,0 per 100 000 invånare"."""
+    shown = number(value)
+    return (
+        pl.when(c("unit").is_in(list(SHARE_UNITS)))
+        .then(join(shown, " %"))
+        .when(c("unit") == "index")
+        .then(shown)
+        .otherwise(join(shown, " ", words()))
+    )
+
+
+def amount_text(amount: pl.Expr, signed: bool = True) -> pl.Expr:
+    """Target amounts as the documents write them: "+2", "−1 000", "+2,5"."""
+    whole = amount.round(0) == amount
+    return pl.when(whole).then(number(amount, 0, signed)).otherwise(number(amount, 1, signed))
+
+
+# --- the reasons a row is not assessable ---------------------------------------------------
 
 
 def missing_baseline_reason_expr(window: int) -> pl.Expr:
-    """missing_baseline_reason for every row at once (baseline_year_planned, survey)."""
-    planned = pl.col("baseline_year_planned")
-    where = pl.when(pl.col("survey").is_not_null()).then(pl.format(" i {}", "survey"))
-    missing = pl.format("Värde för basåret {} saknas{}.", planned, where.otherwise(pl.lit("")))
+    """Why the baseline is missing, naming the neighbouring years tried and the survey."""
+    planned = c("baseline_year_planned")
+    where = pl.when(c("survey").is_not_null()).then(join(" i ", c("survey")))
+    missing = join("Värde för basåret ", planned.cast(pl.String), " saknas", where, ".")
     if window <= 0:
         return missing
     if window == 1:
@@ -77,161 +127,251 @@ def missing_baseline_reason_expr(window: int) -> pl.Expr:
     )
 
 
-def subject(unit: str, target_kind: str) -> str:
-    """What the sentence is about: a share, a gap, or a value in some other unit."""
-    if target_kind == "gap":
-        return "Skillnaden mellan kvinnor och män"
-    if unit in SHARE_UNITS:
-        return "Andelen"
-    return "Värdet"
+def comparison_note_expr() -> pl.Expr:
+    """The warning when baseline and latest are multi-year windows that share years."""
+    window = c("window_years").fill_null(1)
+    return pl.when(
+        c("latest_year").is_not_null()
+        & c("baseline_year").is_not_null()
+        & (window > 1)
+        & (c("latest_year") - c("baseline_year") < window)
+    ).then(
+        pl.format(
+            "Basvärdet och det senaste värdet är medelvärden över {} år som delar år, "
+            "så de är inte oberoende mätningar.",
+            window,
+        )
+    )
 
 
-def change_words(unit: str) -> str:
-    return UNITS[unit][1]
+# --- the sentences -------------------------------------------------------------------------
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """85.71 → "85,7 %"; 4321 per 100 000 → "4 321,0 per 100 000 invånare"."""
-    number = format_number(value)
-    if unit in SHARE_UNITS:
-        return f"{number} %"
-    if unit == "index":
-        return number
-    return f"{number} {change_words(unit)}"
-
-
-def format_amount(amount: float, signed: bool = True) -> str:
-    """Target amounts as the documents write them: "+2", "−1 000", "+2,5"."""
-    decimals = 0 if float(amount).is_integer() else 1
-    return format_number(amount, decimals=decimals, signed=signed)
-
-
-def period_text(year: int, window_years: int | None) -> str:
+def period_text(year: pl.Expr) -> pl.Expr:
     """A period as the reader should see it: "2022", or "2020–2022" for a 3-year mean."""
-    window = window_years or 1
-    return str(year) if window <= 1 else f"{year - window + 1}–{year}"
+    window = c("window_years").fill_null(1)
+    return (
+        pl.when(window <= 1)
+        .then(year.cast(pl.String))
+        .otherwise(join((year - window + 1).cast(pl.String), "–", year.cast(pl.String)))
+    )
 
 
-def baseline_text(row: Mapping[str, Any]) -> str:
-    year, planned = row["baseline_year"], row["baseline_year_planned"]
-    period = period_text(year, row.get("window_years"))
-    if year == planned:
-        return f"({period})"
-    return f"({period}, närmaste år till basåret {planned})"
-
-
-def displayed_change(start: float, end: float) -> float:
-    """The change a reader computes from the displayed values: 89,2 → 88,8 is −0,4."""
-    return round(round(end, 1) - round(start, 1), 1)
-
-
-def change_sentence(row: Mapping[str, Any]) -> str:
-    unit, change = row["unit"], row["change"]
-    if row.get("uses_means"):
-        first, last = row["baseline_mean"], row["latest_mean"]
-        base_years = f"{row['baseline_mean_from']}–{row['baseline_mean_to']}"
-        latest_years = f"{row['latest_mean_from']}–{row['latest_mean_to']}"
-        years = (
-            f"{format_value(first, unit)} (medelvärdet {base_years}) till "
-            f"{format_value(last, unit)} (medelvärdet {latest_years})"
+def change_sentence() -> pl.Expr:
+    """ "Andelen har ökat från 85,7 % (2017) till 88,8 % (2023), +3,1 procentenheter." """
+    means = c("uses_means").fill_null(False)
+    first = pl.when(means).then("baseline_mean").otherwise("baseline_value")
+    last = pl.when(means).then("latest_mean").otherwise("latest_value")
+    baseline_note = (
+        pl.when(c("baseline_year") == c("baseline_year_planned"))
+        .then(join("(", period_text(c("baseline_year")), ")"))
+        .otherwise(
+            join(
+                "(",
+                period_text(c("baseline_year")),
+                ", närmaste år till basåret ",
+                c("baseline_year_planned").cast(pl.String),
+                ")",
+            )  # fmt: skip
         )
-        what = "Medelvärdet"
-    else:
-        first, last = row["baseline_value"], row["latest_value"]
-        latest = period_text(row["latest_year"], row.get("window_years"))
-        start, end = format_value(first, unit), format_value(last, unit)
-        years = f"{start} {baseline_text(row)} till {end} ({latest})"
-        what = subject(unit, row["target_kind"])
-    shown = format_number(displayed_change(first, last), signed=True)
-    if shown in ("0,0", "+0,0") and row.get("status") in (
-        "improving", "worsening", "on_track", "right_direction",
-    ):  # fmt: skip
-        # The status rests on a change too small for one decimal: show it, not "no change".
-        shown = format_number(change, decimals=2, signed=True)
-    if shown in ("0,0", "+0,0"):
-        verb = "har i stort sett inte förändrats"
-    elif change > 0:
-        verb = "har ökat"
-    else:
-        verb = "har minskat"
-    relative = ""
-    if row["target_kind"] == "percent" and first:
-        relative = f" ({format_number(100 * change / first, signed=True)} %)"
-    return f"{what} {verb} från {years}, {shown} {change_words(unit)}{relative}."
+    )
+    single = join(
+        value_text(first), " ", baseline_note, " till ", value_text(last), " (",
+        period_text(c("latest_year")), ")",
+    )  # fmt: skip
+    averaged = join(
+        value_text(first), " (medelvärdet ", c("baseline_mean_from").cast(pl.String), "–",
+        c("baseline_mean_to").cast(pl.String), ") till ", value_text(last), " (medelvärdet ",
+        c("latest_mean_from").cast(pl.String), "–", c("latest_mean_to").cast(pl.String), ")",
+    )  # fmt: skip
+    shown_change = rounded(rounded(last) - rounded(first))
+    tiny = (shown_change == 0) & c("status").is_in(DECISIVE)
+    shown = (
+        pl.when(tiny).then(number(c("change"), 2, True)).otherwise(number(shown_change, 1, True))
+    )
+    verb = (
+        pl.when((shown_change == 0) & ~tiny)
+        .then(text("har i stort sett inte förändrats"))
+        .when(c("change") > 0)
+        .then(text("har ökat"))
+        .otherwise(text("har minskat"))
+    )
+    relative = pl.when((c("target_kind") == "percent") & (first != 0)).then(
+        join(" (", number(100 * c("change") / first, 1, True), " %)")
+    )
+    subject = (
+        pl.when(means)
+        .then(text("Medelvärdet"))
+        .when(c("target_kind") == "gap")
+        .then(text("Skillnaden mellan kvinnor och män"))
+        .when(c("unit").is_in(list(SHARE_UNITS)))
+        .then(text("Andelen"))
+        .otherwise(text("Värdet"))
+    )
+    return join(
+        subject, " ", verb, " från ", pl.when(means).then(averaged).otherwise(single), ", ",
+        shown, " ", words(), relative, ".",
+    )  # fmt: skip
 
 
-def target_sentence(row: Mapping[str, Any]) -> str:
-    kind, unit, direction = row["target_kind"], row["unit"], row["direction"]
-    target_year = row["target_year"]
-    goal = format_value(row["target_value"], unit) if row["target_value"] is not None else None
-    if kind in ("pp", "units"):
-        amount = format_amount(direction * row["target_amount"])
-        return f"Målet var {amount} {change_words(unit)} till {target_year} ({goal})."
-    if kind == "percent":
-        way = "en ökning" if direction > 0 else "en minskning"
-        amount = format_amount(row["target_amount"], signed=False)
-        return f"Målet var {way} med {amount} % från basvärdet till {target_year} ({goal})."
-    if kind == "level":
-        return f"Målet var att nå {goal} till {target_year}."
-    if kind == "gap":
-        return "Målet är att skillnaden mellan kvinnor och män ska minska."
-    way = "öka" if direction > 0 else "minska"
-    return f"Målet anger bara riktningen: {subject(unit, kind).lower()} ska {way}."
-
-
-def status_sentence(row: Mapping[str, Any]) -> str:
-    status, unit = row["status"], row["unit"]
-    words = change_words(unit)
-    label = status_label(status)
-    noise = row.get("sigma") is not None  # the margin comes from the year-to-year variation
-    if status == "too_uncertain":
-        margin = format_number(row["change_margin"])
-        need = format_number(row["required_change"])
-        what = "den normala variationen mellan åren" if noise else "felmarginalen för förändringen"
-        return (
-            f"{label}: {what} (±{margin} {words}) är mer än dubbelt så stor som "
-            f"hela målet ({need} {words})."
+def target_sentence() -> pl.Expr:
+    kind, year = c("target_kind"), c("target_year").cast(pl.String)
+    goal = value_text(c("target_value"))
+    way = pl.when(c("direction") > 0)
+    share_or_value = pl.when(c("unit").is_in(list(SHARE_UNITS))).then(text("andelen"))
+    return (
+        pl.when(kind.is_in(["pp", "units"]))
+        .then(
+            join(
+                "Målet var ",
+                amount_text(c("direction") * c("target_amount")),
+                " ",
+                words(),
+                " till ",
+                year,
+                " (",
+                goal,
+                ").",
+            )  # fmt: skip
         )
-    if status == "no_change" and noise:
-        margin = format_number(row["change_margin"])
-        return (
-            f"{label}: skillnaden är mindre än den normala variationen mellan åren "
-            f"(±{margin} {words})."
+        .when(kind == "percent")
+        .then(
+            join(
+                "Målet var ",
+                way.then(text("en ökning")).otherwise(text("en minskning")),
+                " med ",
+                amount_text(c("target_amount"), signed=False),
+                " % från basvärdet till ",
+                year,
+                " (",
+                goal,
+                ").",
+            )  # fmt: skip
         )
-    if status == "no_change" and row["se_change"] is not None:
-        margin = format_number(row["change_margin"])
-        return f"{label}: förändringen ryms inom felmarginalen (±{margin} {words})."
-    if status == "no_change" and row["noise_floor"] is not None:
-        floor = format_number(row["noise_floor"])
-        return f"{label}: förändringen är mindre än tröskeln {floor} {words}."
-    if status == "right_direction":
+        .when(kind == "level")
+        .then(join("Målet var att nå ", goal, " till ", year, "."))
+        .when(kind == "gap")
+        .then(text("Målet är att skillnaden mellan kvinnor och män ska minska."))
+        .otherwise(
+            join(
+                "Målet anger bara riktningen: ",
+                share_or_value.otherwise(text("värdet")),
+                " ska ",
+                way.then(text("öka")).otherwise(text("minska")),
+                ".",
+            )  # fmt: skip
+        )
+    )
+
+
+def status_sentence(uncertain_factor: float) -> pl.Expr:
+    status, label = c("status"), c("status").replace_strict(LABELS, return_dtype=pl.String)
+    margin = join("±", number(c("change_margin")), " ", words())
+    noise = c("sigma").is_not_null()  # the margin comes from the year-to-year variation
+    how_much = "mer än dubbelt så stor som" if uncertain_factor == 2 else (
+        f"mer än {str(uncertain_factor).replace('.', ',')} gånger så stor som"
+    )  # fmt: skip
+    ahead = c("ahead_of_path")
+    return (
+        pl.when(status == "too_uncertain")
+        .then(
+            join(
+                label,
+                ": ",
+                pl.when(noise)
+                .then(text("den normala variationen mellan åren"))
+                .otherwise(text("felmarginalen för förändringen")),
+                " (",
+                margin,
+                ") är ",
+                how_much,
+                " hela målet (",
+                number(c("required_change")),
+                " ",
+                words(),
+                ").",
+            )  # fmt: skip
+        )
+        .when((status == "no_change") & noise)
+        .then(
+            join(
+                label,
+                ": skillnaden är mindre än den normala variationen mellan åren (",
+                margin,
+                ").",
+            )
+        )
+        .when((status == "no_change") & c("se_change").is_not_null())
+        .then(join(label, ": förändringen ryms inom felmarginalen (", margin, ")."))
+        .when((status == "no_change") & c("noise_floor").is_not_null())
+        .then(
+            join(
+                label,
+                ": förändringen är mindre än tröskeln ",
+                number(c("noise_floor")),
+                " ",
+                words(),
+                ".",
+            )  # fmt: skip
+        )
+        .when(status == "right_direction")
         # direction and gap targets have no pace, so "för långsamt" would say too much
-        return f"{label}; målet anger ingen takt att jämföra med."
-    if status in ("on_track", "improving") and row["ahead_of_path"] is not None:
-        ahead = row["ahead_of_path"]
-        side = "före" if ahead >= 0 else "efter"
-        expected = format_value(row["expected_value"], unit)
-        return (
-            f"{label}: {format_number(abs(ahead))} {words} {side} målbanan "
-            f"(väntat {expected} år {row['latest_year']})."
+        .then(join(label, "; målet anger ingen takt att jämföra med."))
+        .when(status.is_in(["on_track", "improving"]) & ahead.is_not_null())
+        .then(
+            join(
+                label,
+                ": ",
+                number(ahead.abs()),
+                " ",
+                words(),
+                " ",
+                pl.when(ahead >= 0).then(text("före")).otherwise(text("efter")),
+                " målbanan (väntat ",
+                value_text(c("expected_value")),
+                " år ",
+                c("latest_year").cast(pl.String),
+                ").",
+            )  # fmt: skip
         )
-    return f"{label}."
+        .otherwise(join(label, "."))
+    )
 
 
-def explain(row: Mapping[str, Any]) -> str:
-    """The one-sentence (a few short sentences) Swedish explanation of one status row."""
-    if row["status"] == "not_assessable":
-        return f"{row['reason']} {status_label('not_assessable')}."
-    parts = [change_sentence(row), target_sentence(row), status_sentence(row)]
-    if row.get("baseline_outlier"):
-        parts.append(
-            f"Basåret {row['baseline_year']} avviker kraftigt från åren runt omkring, så ett mål "
-            "räknat från det är ovanligt lätt eller svårt att nå."
-        )
-    if row.get("survey"):
-        parts.append(
-            f"Värdena kommer från {row['survey']} {row['baseline_year']} och {row['latest_year']}."
-        )
-    if row.get("comparison_note"):
-        parts.append(row["comparison_note"])
-    return " ".join(parts)
+def outlier_sentence() -> pl.Expr:
+    return pl.when(c("baseline_outlier").fill_null(False)).then(
+        join(
+            " Basåret ",
+            c("baseline_year").cast(pl.String),
+            " avviker kraftigt från åren runt "
+            "omkring, så ett mål räknat från det är ovanligt lätt eller svårt att nå.",
+        )  # fmt: skip
+    )
+
+
+def survey_sentence() -> pl.Expr:
+    return pl.when(c("survey").is_not_null()).then(
+        join(
+            " Värdena kommer från ",
+            c("survey"),
+            " ",
+            c("baseline_year").cast(pl.String),
+            " och ",
+            c("latest_year").cast(pl.String),
+            ".",
+        )  # fmt: skip
+    )
+
+
+def explanation(uncertain_factor: float) -> pl.Expr:
+    """The one-sentence (a few short sentences) Swedish explanation of every status row."""
+    assessed = join(
+        change_sentence(), " ", target_sentence(), " ", status_sentence(uncertain_factor),
+        outlier_sentence(), survey_sentence(),
+        pl.when(c("comparison_note").is_not_null()).then(join(" ", c("comparison_note"))),
+    )  # fmt: skip
+    return (
+        pl.when(c("status") == "not_assessable")
+        .then(join(c("reason"), " ", LABELS["not_assessable"], "."))
+        .otherwise(assessed)
+    )
