@@ -578,9 +578,8 @@ def with_explanation(rows: pl.DataFrame, settings: MethodSettings) -> pl.DataFra
     overstates se_Δ and so errs towards no_change and too_uncertain. (A change across surveys
     is never computed: with_survey.)
     """
-    return rows.with_columns(comparison_note=wording.comparison_note_expr()).with_columns(
-        explanation=wording.explanation(settings.uncertain_factor)
-    )
+    noted = rows.with_columns(comparison_note=wording.comparison_note_expr())
+    return wording.with_explanation(noted, settings.uncertain_factor)
 
 
 # --- around the status ----------------------------------------------------------------------

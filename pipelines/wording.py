@@ -40,49 +40,74 @@ def join(*parts: pl.Expr | str) -> pl.Expr:
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def _grouped(whole: pl.Expr) -> pl.Expr:
-    """A non-negative whole number with a no-break space between thousands: 4321 → "4 321"."""
+def scaled_round(value: pl.Expr, decimals: int) -> pl.Expr:
+    """round(value, decimals) · 10^decimals as a whole number, exactly as Python rounds.
 
-    def part(expr: pl.Expr) -> pl.Expr:
-        return expr.cast(pl.String).str.zfill(3)
-
-    millions, thousands, units = whole // 1_000_000, (whole // 1000) % 1000, whole % 1000
+    Python rounds the exact binary value (162.35 is stored as 162.3499… and becomes 162.3;
+    exact ties go to even); multiplying by 10 first would round the tie the other way. So
+    10^d·x is computed exactly as p + e (Dekker's product: x split into halves of 26 bits,
+    10^d has no low part) and compared with the tie f + 0.5, which is exact near p. Null (and
+    a non-finite value) gives null.
+    """
+    scale = float(10**decimals)
+    product = value * scale
+    split = 134217729.0 * value  # 2^27 + 1
+    high = split - (split - value)
+    error = (high * scale - product) + (value - high) * scale
+    floor = product.floor()
+    above_tie = (product - (floor + 0.5)) + error
     return (
-        pl.when(whole < 1000)
-        .then(whole.cast(pl.String))
-        .when(whole < 1_000_000)
-        .then(join((whole // 1000).cast(pl.String), NO_BREAK_SPACE, part(units)))
-        .otherwise(
-            join(
-                millions.cast(pl.String),
-                NO_BREAK_SPACE,
-                part(thousands),
-                NO_BREAK_SPACE,
-                part(units),
-            )
-        )
+        pl.when(above_tie > 0)
+        .then(floor + 1)
+        .when(above_tie < 0)
+        .then(floor)
+        .otherwise(floor + floor % 2)  # an exact tie: to even
+        .cast(pl.Int64, strict=False)
     )
 
 
-def number(value: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:
-    """12.345 → "12,3"; signed: 3.1 → "+3,1", −0.04 → "0,0"; null → "–"."""
-    scale = 10**decimals
-    scaled = (value * scale).round(0).cast(pl.Int64)
+def scaled_text(scaled: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:
+    """A number given in units of 10^−decimals (scaled_round) as Swedish text: 123 → "12,3"."""
     size = scaled.abs()
-    digits = _grouped(size // scale)
+    whole = size // 10**decimals
+
+    def three(part: pl.Expr) -> pl.Expr:
+        return part.cast(pl.String).str.zfill(3)
+
+    # a no-break space between thousands (Python's "," grouping, as format_number writes it)
+    grouped = (
+        pl.when(whole < 1000)
+        .then(whole.cast(pl.String))
+        .when(whole < 1_000_000)
+        .then(join((whole // 1000).cast(pl.String), NO_BREAK_SPACE, three(whole % 1000)))
+        .otherwise(
+            join(
+                (whole // 1_000_000).cast(pl.String),
+                NO_BREAK_SPACE,
+                three((whole // 1000) % 1000),
+                NO_BREAK_SPACE,
+                three(whole % 1000),
+            )
+        )
+    )
     if decimals:
-        digits = join(digits, ",", (size % scale).cast(pl.String).str.zfill(decimals))
+        fraction = (size % 10**decimals).cast(pl.String).str.zfill(decimals)
+        grouped = join(grouped, ",", fraction)
     sign = pl.when(scaled < 0).then(text(MINUS))
     if signed:
         sign = sign.when(scaled > 0).then(text("+"))
     return (
-        pl.when(value.is_null()).then(text("–")).otherwise(join(sign.otherwise(text("")), digits))
+        pl.when(scaled.is_null()).then(text("–")).otherwise(join(sign.otherwise(text("")), grouped))
     )
 
 
-def rounded(value: pl.Expr) -> pl.Expr:
-    """The value as displayed with one decimal, as a number."""
-    return (value * 10).round(0) / 10
+def number(value: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:
+    """12.345 → "12,3"; signed: 3.1 → "+3,1", −0.04 → "0,0"; null → "–" (as format_number).
+
+    For a plain column; where many numbers are formatted, with_numbers stages scaled_round
+    into columns first, which keeps the plan small.
+    """
+    return scaled_text(scaled_round(value, decimals), decimals, signed)
 
 
 def words() -> pl.Expr:
@@ -90,22 +115,15 @@ def words() -> pl.Expr:
     return c("unit").replace_strict(CHANGE_WORDS, default="", return_dtype=pl.String)
 
 
-def value_text(value: pl.Expr) -> pl.Expr:
-    """85.71 → "85,7 %"; 4321 per 100 000 → "4 321,0 per 100 000 invånare"."""
-    shown = number(value)
+def with_unit(shown: pl.Expr) -> pl.Expr:
+    """A formatted number with its unit: "85,7 %", "4 321,0 per 100 000 invånare"."""
     return (
         pl.when(c("unit").is_in(list(SHARE_UNITS)))
         .then(join(shown, " %"))
         .when(c("unit") == "index")
         .then(shown)
-        .otherwise(join(shown, " ", words()))
+        .otherwise(join(shown, " ", c("_words")))
     )
-
-
-def amount_text(amount: pl.Expr, signed: bool = True) -> pl.Expr:
-    """Target amounts as the documents write them: "+2", "−1 000", "+2,5"."""
-    whole = amount.round(0) == amount
-    return pl.when(whole).then(number(amount, 0, signed)).otherwise(number(amount, 1, signed))
 
 
 # --- the reasons a row is not assessable ---------------------------------------------------
@@ -157,11 +175,59 @@ def period_text(year: pl.Expr) -> pl.Expr:
     )
 
 
+def with_numbers(rows: pl.DataFrame) -> pl.DataFrame:
+    """Format each number a sentence uses once, as a column (`_`-prefixed), in stages: the
+    value, its rounding, its text. Repeating a formatting expression in every branch of the
+    sentences made polars' plan grow until the sentences cost more than the method."""
+    means = c("uses_means").fill_null(False)
+    values = rows.with_columns(
+        _means=means,
+        _first=pl.when(means).then("baseline_mean").otherwise("baseline_value"),
+        _last=pl.when(means).then("latest_mean").otherwise("latest_value"),
+        _words=words(),
+        _amount=c("direction") * c("target_amount"),
+        _whole_amount=c("target_amount").round(0) == c("target_amount"),
+    ).with_columns(_relative=pl.when(c("_first") != 0).then(100 * c("change") / c("_first")))
+    tenths = {
+        "first": "_first", "last": "_last", "goal": "target_value",
+        "expected": "expected_value", "relative": "_relative", "margin": "change_margin",
+        "required": "required_change", "floor": "noise_floor", "amount_1": "_amount",
+        "amount_plain_1": "target_amount",
+    }  # fmt: skip
+    scaled = values.with_columns(
+        *[scaled_round(c(column), 1).alias(f"_s_{name}") for name, column in tenths.items()],
+        _s_ahead=scaled_round(c("ahead_of_path").abs(), 1),
+        _s_change_2=scaled_round(c("change"), 2),
+        _s_amount_0=scaled_round(c("_amount"), 0),
+        _s_amount_plain_0=scaled_round(c("target_amount"), 0),
+    ).with_columns(
+        _shown_tenths=c("_s_last") - c("_s_first"),  # a displayed change: displayed values'
+    )
+    return scaled.with_columns(
+        _first_text=with_unit(scaled_text(c("_s_first"))),
+        _last_text=with_unit(scaled_text(c("_s_last"))),
+        _goal_text=with_unit(scaled_text(c("_s_goal"))),
+        _expected_text=with_unit(scaled_text(c("_s_expected"))),
+        _tiny=(c("_shown_tenths") == 0) & c("status").is_in(DECISIVE),
+        _change_2=scaled_text(c("_s_change_2"), 2, True),
+        _change_1=scaled_text(c("_shown_tenths"), 1, True),
+        _relative_text=scaled_text(c("_s_relative"), 1, True),
+        _margin=scaled_text(c("_s_margin")),
+        _required=scaled_text(c("_s_required")),
+        _floor=scaled_text(c("_s_floor")),
+        _ahead=scaled_text(c("_s_ahead")),
+        _amount_text=pl.when("_whole_amount")
+        .then(scaled_text(c("_s_amount_0"), 0, True))
+        .otherwise(scaled_text(c("_s_amount_1"), 1, True)),
+        _amount_plain=pl.when("_whole_amount")
+        .then(scaled_text(c("_s_amount_plain_0"), 0))
+        .otherwise(scaled_text(c("_s_amount_plain_1"), 1)),
+    )
+
+
 def change_sentence() -> pl.Expr:
     """ "Andelen har ökat från 85,7 % (2017) till 88,8 % (2023), +3,1 procentenheter." """
-    means = c("uses_means").fill_null(False)
-    first = pl.when(means).then("baseline_mean").otherwise("baseline_value")
-    last = pl.when(means).then("latest_mean").otherwise("latest_value")
+    means, first_text, last_text = c("_means"), c("_first_text"), c("_last_text")
     baseline_note = (
         pl.when(c("baseline_year") == c("baseline_year_planned"))
         .then(join("(", period_text(c("baseline_year")), ")"))
@@ -172,32 +238,43 @@ def change_sentence() -> pl.Expr:
                 ", närmaste år till basåret ",
                 c("baseline_year_planned").cast(pl.String),
                 ")",
-            )  # fmt: skip
+            )
         )
     )
     single = join(
-        value_text(first), " ", baseline_note, " till ", value_text(last), " (",
-        period_text(c("latest_year")), ")",
-    )  # fmt: skip
-    averaged = join(
-        value_text(first), " (medelvärdet ", c("baseline_mean_from").cast(pl.String), "–",
-        c("baseline_mean_to").cast(pl.String), ") till ", value_text(last), " (medelvärdet ",
-        c("latest_mean_from").cast(pl.String), "–", c("latest_mean_to").cast(pl.String), ")",
-    )  # fmt: skip
-    shown_change = rounded(rounded(last) - rounded(first))
-    tiny = (shown_change == 0) & c("status").is_in(DECISIVE)
-    shown = (
-        pl.when(tiny).then(number(c("change"), 2, True)).otherwise(number(shown_change, 1, True))
+        first_text,
+        " ",
+        baseline_note,
+        " till ",
+        last_text,
+        " (",
+        period_text(c("latest_year")),
+        ")",
     )
+    averaged = join(
+        first_text,
+        " (medelvärdet ",
+        c("baseline_mean_from").cast(pl.String),
+        "–",
+        c("baseline_mean_to").cast(pl.String),
+        ") till ",
+        last_text,
+        " (medelvärdet ",
+        c("latest_mean_from").cast(pl.String),
+        "–",
+        c("latest_mean_to").cast(pl.String),
+        ")",
+    )
+    shown = pl.when("_tiny").then("_change_2").otherwise("_change_1")
     verb = (
-        pl.when((shown_change == 0) & ~tiny)
+        pl.when((c("_shown_tenths") == 0) & ~c("_tiny"))
         .then(text("har i stort sett inte förändrats"))
         .when(c("change") > 0)
         .then(text("har ökat"))
         .otherwise(text("har minskat"))
     )
-    relative = pl.when((c("target_kind") == "percent") & (first != 0)).then(
-        join(" (", number(100 * c("change") / first, 1, True), " %)")
+    relative = pl.when((c("target_kind") == "percent") & (c("_first") != 0)).then(
+        join(" (", c("_relative_text"), " %)")
     )
     subject = (
         pl.when(means)
@@ -209,30 +286,30 @@ def change_sentence() -> pl.Expr:
         .otherwise(text("Värdet"))
     )
     return join(
-        subject, " ", verb, " från ", pl.when(means).then(averaged).otherwise(single), ", ",
-        shown, " ", words(), relative, ".",
-    )  # fmt: skip
+        subject,
+        " ",
+        verb,
+        " från ",
+        pl.when(means).then(averaged).otherwise(single),
+        ", ",
+        shown,
+        " ",
+        c("_words"),
+        relative,
+        ".",
+    )
 
 
 def target_sentence() -> pl.Expr:
-    kind, year = c("target_kind"), c("target_year").cast(pl.String)
-    goal = value_text(c("target_value"))
+    kind, year, goal = c("target_kind"), c("target_year").cast(pl.String), c("_goal_text")
     way = pl.when(c("direction") > 0)
     share_or_value = pl.when(c("unit").is_in(list(SHARE_UNITS))).then(text("andelen"))
     return (
         pl.when(kind.is_in(["pp", "units"]))
         .then(
             join(
-                "Målet var ",
-                amount_text(c("direction") * c("target_amount")),
-                " ",
-                words(),
-                " till ",
-                year,
-                " (",
-                goal,
-                ").",
-            )  # fmt: skip
+                "Målet var ", c("_amount_text"), " ", c("_words"), " till ", year, " (", goal, ")."
+            )
         )
         .when(kind == "percent")
         .then(
@@ -240,13 +317,13 @@ def target_sentence() -> pl.Expr:
                 "Målet var ",
                 way.then(text("en ökning")).otherwise(text("en minskning")),
                 " med ",
-                amount_text(c("target_amount"), signed=False),
+                c("_amount_plain"),
                 " % från basvärdet till ",
                 year,
                 " (",
                 goal,
                 ").",
-            )  # fmt: skip
+            )
         )
         .when(kind == "level")
         .then(join("Målet var att nå ", goal, " till ", year, "."))
@@ -259,18 +336,20 @@ def target_sentence() -> pl.Expr:
                 " ska ",
                 way.then(text("öka")).otherwise(text("minska")),
                 ".",
-            )  # fmt: skip
+            )
         )
     )
 
 
 def status_sentence(uncertain_factor: float) -> pl.Expr:
     status, label = c("status"), c("status").replace_strict(LABELS, return_dtype=pl.String)
-    margin = join("±", number(c("change_margin")), " ", words())
+    unit_words = c("_words")
+    margin = join("±", c("_margin"), " ", unit_words)
     noise = c("sigma").is_not_null()  # the margin comes from the year-to-year variation
-    how_much = "mer än dubbelt så stor som" if uncertain_factor == 2 else (
-        f"mer än {str(uncertain_factor).replace('.', ',')} gånger så stor som"
-    )  # fmt: skip
+    if uncertain_factor == 2:
+        how_much = "mer än dubbelt så stor som"
+    else:
+        how_much = f"mer än {str(uncertain_factor).replace('.', ',')} gånger så stor som"
     ahead = c("ahead_of_path")
     return (
         pl.when(status == "too_uncertain")
@@ -286,11 +365,11 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
                 ") är ",
                 how_much,
                 " hela målet (",
-                number(c("required_change")),
+                c("_required"),
                 " ",
-                words(),
+                unit_words,
                 ").",
-            )  # fmt: skip
+            )
         )
         .when((status == "no_change") & noise)
         .then(
@@ -305,14 +384,7 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
         .then(join(label, ": förändringen ryms inom felmarginalen (", margin, ")."))
         .when((status == "no_change") & c("noise_floor").is_not_null())
         .then(
-            join(
-                label,
-                ": förändringen är mindre än tröskeln ",
-                number(c("noise_floor")),
-                " ",
-                words(),
-                ".",
-            )  # fmt: skip
+            join(label, ": förändringen är mindre än tröskeln ", c("_floor"), " ", unit_words, ".")
         )
         .when(status == "right_direction")
         # direction and gap targets have no pace, so "för långsamt" would say too much
@@ -322,17 +394,17 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
             join(
                 label,
                 ": ",
-                number(ahead.abs()),
+                c("_ahead"),
                 " ",
-                words(),
+                unit_words,
                 " ",
                 pl.when(ahead >= 0).then(text("före")).otherwise(text("efter")),
                 " målbanan (väntat ",
-                value_text(c("expected_value")),
+                c("_expected_text"),
                 " år ",
                 c("latest_year").cast(pl.String),
                 ").",
-            )  # fmt: skip
+            )
         )
         .otherwise(join(label, "."))
     )
@@ -345,7 +417,7 @@ def outlier_sentence() -> pl.Expr:
             c("baseline_year").cast(pl.String),
             " avviker kraftigt från åren runt "
             "omkring, så ett mål räknat från det är ovanligt lätt eller svårt att nå.",
-        )  # fmt: skip
+        )
     )
 
 
@@ -359,19 +431,27 @@ def survey_sentence() -> pl.Expr:
             " och ",
             c("latest_year").cast(pl.String),
             ".",
-        )  # fmt: skip
+        )
     )
 
 
-def explanation(uncertain_factor: float) -> pl.Expr:
-    """The one-sentence (a few short sentences) Swedish explanation of every status row."""
+def with_explanation(rows: pl.DataFrame, uncertain_factor: float) -> pl.DataFrame:
+    """Add `explanation`: the few short Swedish sentences that explain each status row."""
+    staged = with_numbers(rows)
     assessed = join(
-        change_sentence(), " ", target_sentence(), " ", status_sentence(uncertain_factor),
-        outlier_sentence(), survey_sentence(),
+        change_sentence(),
+        " ",
+        target_sentence(),
+        " ",
+        status_sentence(uncertain_factor),
+        outlier_sentence(),
+        survey_sentence(),
         pl.when(c("comparison_note").is_not_null()).then(join(" ", c("comparison_note"))),
-    )  # fmt: skip
-    return (
+    )
+    explanation = (
         pl.when(c("status") == "not_assessable")
         .then(join(c("reason"), " ", LABELS["not_assessable"], "."))
         .otherwise(assessed)
     )
+    temporary = [name for name in staged.columns if name not in rows.columns]
+    return staged.with_columns(explanation=explanation).drop(temporary)

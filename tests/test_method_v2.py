@@ -15,7 +15,9 @@ import pytest
 from config import MethodSettings
 from models.catalog import indicators_frame, load_catalogs
 from models.schema import OBSERVATION_SCHEMA, conform
+from models.swedish import format_number
 from pipelines.progress import compute_progress
+from pipelines.wording import number
 from reports.series import indicator_points
 from sources.kolada import Page, decode_envelope, parse_values
 from sources.survey import tag_survey_points
@@ -232,3 +234,19 @@ def test_karlstad_tillit_is_no_longer_target_met_from_hlv():
     # v1: 76,0 % (HLV 2021) "Målet är nått"; v2: Liv & Hälsa has no 2017 value for Karlstad
     assert row["status"] == "not_assessable"
     assert row["latest_year"] == 2022 and row["latest_value"] == pytest.approx(73.15, abs=0.01)
+
+
+# --- the sentences' numbers are the reports' numbers ------------------------------------------
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2])
+@pytest.mark.parametrize("signed", [False, True])
+def test_sentence_numbers_round_and_read_as_format_number(decimals: int, signed: bool) -> None:
+    # ties as stored in binary (0,05 is 0,05000…0277, 162,35 is 162,3499…), exact ties, signs,
+    # thousands and millions: the polars text must equal models.swedish.format_number's
+    values = [
+        0.0, 0.04, -0.04, 0.05, -0.05, 0.15, 0.25, -0.25, 0.35, 2.675, 12.345, 162.35,
+        999.95, -1000.0, 4321.0, 99999.99, 1234567.89, -7654321.05, 85.71, None,
+    ]  # fmt: skip
+    shown = pl.DataFrame({"x": values}).select(number(pl.col("x"), decimals, signed))
+    assert shown.to_series().to_list() == [format_number(v, decimals, signed) for v in values]
