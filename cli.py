@@ -59,6 +59,9 @@ CountyOption = Annotated[
 ]
 
 
+USAGE_ERROR = 64  # exit code of a usage error (README: exit codes)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Exit non-zero with a one-line reason on stderr."""
     print(f"aktuellt: {message}", file=sys.stderr)
@@ -350,10 +353,12 @@ def charts(
 
 def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
     from pipelines.warehouse import WarehouseError
-    from reports.inputs import load_report_inputs
+    from reports.inputs import ReportYearError, load_report_inputs
 
     try:
         return load_report_inputs(settings, catalog or settings.catalogs[0], year)
+    except ReportYearError as error:
+        fail(str(error), USAGE_ERROR)
     except (WarehouseError, ValueError, FileNotFoundError) as error:
         fail(str(error))
 

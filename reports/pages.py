@@ -19,17 +19,18 @@ import polars as pl
 
 from models.areas import RIKET_ID
 from models.status import STATUS_BY_CODE, STATUSES
-from models.swedish import format_date
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
 from reports.text import (
     SOURCE_PROCESSED,
     SOURCE_VALUES,
+    change_text,
     data_date_text,
-    format_change,
     format_value,
+    next_value_text,
     slugify,
+    status_survey,
     status_text,
     target_text,
 )
@@ -174,9 +175,12 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
         roles["riket"] = ctx.riket_id
         points = pl.concat(
             [
-                indicator_points(ctx.observations, indicator, [role_area]).with_columns(
-                    role=pl.lit(role)
-                )
+                indicator_points(
+                    ctx.observations,
+                    indicator,
+                    [role_area],
+                    survey=status_survey(ctx.row(iid, role_area)),
+                ).with_columns(role=pl.lit(role))
                 for role, role_area in roles.items()
             ]
         )
@@ -473,7 +477,7 @@ def _indicator_rows(entry: IndicatorEntry) -> str:
             f'<td class="num">{escape(format_value(row.get("baseline_value"), unit))}</td>'
             f'<td class="num">{row.get("latest_year") or "–"}</td>'
             f'<td class="num">{escape(format_value(row.get("latest_value"), unit))}</td>'
-            f'<td class="num change">{escape(format_change(row.get("change"), unit))}</td>'
+            f'<td class="num change">{escape(change_text(row, unit))}</td>'
             f'<td class="num">{escape(format_value(row.get("target_value"), unit))}</td>'
             f"{_status_cell(row.get('status'), label=row.get('status_label'))}</tr>"
         )
@@ -523,8 +527,7 @@ def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
 def _next_data(ctx: ReportContext, entry: IndicatorEntry, row: Mapping[str, Any]) -> str:
     """When the next value is expected, and whether it can come before the target year."""
     text = ""
-    if row.get("next_publication") is not None:
-        text += f" Nästa värde väntas {format_date(row['next_publication'])}."
+    text += next_value_text(row.get("next_publication"), ctx.data_date)
     target_year = entry.indicator.get("target_year")
     if row.get("no_new_before_target") and target_year and target_year >= ctx.report_year:
         text += f" Inget nytt värde hinner komma före målåret {target_year}."
