@@ -33,7 +33,7 @@ def text(value: str) -> pl.Expr:
 def join(*parts: pl.Expr | str) -> pl.Expr:
     """Concatenate; a null part counts as empty text."""
     return pl.concat_str(
-        [text(p) if isinstance(p, str) else p.fill_null("") for p in parts], separator=""
+        [text(p) if isinstance(p, str) else p for p in parts], separator="", ignore_nulls=True
     )
 
 
@@ -115,15 +115,21 @@ def words() -> pl.Expr:
     return c("unit").replace_strict(CHANGE_WORDS, default="", return_dtype=pl.String)
 
 
-def with_unit(shown: pl.Expr) -> pl.Expr:
-    """A formatted number with its unit: "85,7 %", "4 321,0 per 100 000 invånare"."""
+def unit_suffix() -> pl.Expr:
+    """What follows a value: " %" for a share, nothing for an index, else the unit's words."""
     return (
         pl.when(c("unit").is_in(list(SHARE_UNITS)))
-        .then(join(shown, " %"))
+        .then(text(" %"))
         .when(c("unit") == "index")
-        .then(shown)
-        .otherwise(join(shown, " ", c("_words")))
+        .then(text(""))
+        .otherwise(join(" ", words()))
     )
+
+
+def with_unit(shown: pl.Expr) -> pl.Expr:
+    """A formatted number with its unit: "85,7 %", "4 321,0 per 100 000 invånare" (the
+    `_suffix` column of with_numbers)."""
+    return join(shown, c("_suffix"))
 
 
 # --- the reasons a row is not assessable ---------------------------------------------------
@@ -175,54 +181,67 @@ def period_text(year: pl.Expr) -> pl.Expr:
     )
 
 
+def amount_texts(rows: pl.DataFrame) -> pl.DataFrame:
+    """The target amounts as the documents write them ("+2", "−1 000", "+2,5"), formatted once
+    per direction and amount rather than once per row."""
+    amounts = rows.select("direction", "target_amount").unique().drop_nulls()
+    signed = c("direction") * c("target_amount")
+    whole = c("target_amount").round(0) == c("target_amount")
+    return amounts.with_columns(
+        _amount_text=pl.when(whole)
+        .then(number(signed, 0, True))
+        .otherwise(number(signed, 1, True)),
+        _amount_plain=pl.when(whole)
+        .then(number(c("target_amount"), 0))
+        .otherwise(number(c("target_amount"), 1)),
+    )
+
+
 def with_numbers(rows: pl.DataFrame) -> pl.DataFrame:
     """Format each number a sentence uses once, as a column (`_`-prefixed), in stages: the
-    value, its rounding, its text. Repeating a formatting expression in every branch of the
-    sentences made polars' plan grow until the sentences cost more than the method."""
+    value (only where the row's sentence uses it), its rounding, its text. Repeating a
+    formatting expression in every branch of the sentences made the sentences cost more than
+    the method."""
     means = c("uses_means").fill_null(False)
+    status = c("status")
+    paced = status.is_in(["on_track", "improving"])
     values = rows.with_columns(
         _means=means,
         _first=pl.when(means).then("baseline_mean").otherwise("baseline_value"),
         _last=pl.when(means).then("latest_mean").otherwise("latest_value"),
         _words=words(),
-        _amount=c("direction") * c("target_amount"),
-        _whole_amount=c("target_amount").round(0) == c("target_amount"),
-    ).with_columns(_relative=pl.when(c("_first") != 0).then(100 * c("change") / c("_first")))
-    tenths = {
-        "first": "_first", "last": "_last", "goal": "target_value",
-        "expected": "expected_value", "relative": "_relative", "margin": "change_margin",
-        "required": "required_change", "floor": "noise_floor", "amount_1": "_amount",
-        "amount_plain_1": "target_amount",
-    }  # fmt: skip
-    scaled = values.with_columns(
-        *[scaled_round(c(column), 1).alias(f"_s_{name}") for name, column in tenths.items()],
-        _s_ahead=scaled_round(c("ahead_of_path").abs(), 1),
-        _s_change_2=scaled_round(c("change"), 2),
-        _s_amount_0=scaled_round(c("_amount"), 0),
-        _s_amount_plain_0=scaled_round(c("target_amount"), 0),
+        _suffix=unit_suffix(),
+        _expected=pl.when(paced).then("expected_value"),
+        _ahead=pl.when(paced).then(c("ahead_of_path").abs()),
+        _margin=pl.when(status.is_in(["too_uncertain", "no_change"])).then("change_margin"),
+        _required=pl.when(status == "too_uncertain").then("required_change"),
+        _floor=pl.when(status == "no_change").then("noise_floor"),
+        _change_2=pl.when(status.is_in(DECISIVE) & (c("change").abs() < 0.05)).then("change"),
     ).with_columns(
-        _shown_tenths=c("_s_last") - c("_s_first"),  # a displayed change: displayed values'
+        _relative=pl.when((c("target_kind") == "percent") & (c("_first") != 0)).then(
+            100 * c("change") / c("_first")
+        )
     )
+    tenths = ("_first", "_last", "target_value", "_expected", "_ahead", "_margin", "_required",
+              "_floor", "_relative")  # fmt: skip
+    scaled = values.with_columns(
+        *[scaled_round(c(column), 1).alias(f"_s{column}") for column in tenths],
+        _s_change_2=scaled_round(c("_change_2"), 2),
+    ).with_columns(_shown_tenths=c("_s_last") - c("_s_first"))  # displayed values' difference
     return scaled.with_columns(
         _first_text=with_unit(scaled_text(c("_s_first"))),
         _last_text=with_unit(scaled_text(c("_s_last"))),
-        _goal_text=with_unit(scaled_text(c("_s_goal"))),
+        _goal_text=with_unit(scaled_text(c("_starget_value"))),
         _expected_text=with_unit(scaled_text(c("_s_expected"))),
-        _tiny=(c("_shown_tenths") == 0) & c("status").is_in(DECISIVE),
-        _change_2=scaled_text(c("_s_change_2"), 2, True),
+        _tiny=(c("_shown_tenths") == 0) & status.is_in(DECISIVE),
+        _change_2_text=scaled_text(c("_s_change_2"), 2, True),
         _change_1=scaled_text(c("_shown_tenths"), 1, True),
         _relative_text=scaled_text(c("_s_relative"), 1, True),
-        _margin=scaled_text(c("_s_margin")),
-        _required=scaled_text(c("_s_required")),
-        _floor=scaled_text(c("_s_floor")),
-        _ahead=scaled_text(c("_s_ahead")),
-        _amount_text=pl.when("_whole_amount")
-        .then(scaled_text(c("_s_amount_0"), 0, True))
-        .otherwise(scaled_text(c("_s_amount_1"), 1, True)),
-        _amount_plain=pl.when("_whole_amount")
-        .then(scaled_text(c("_s_amount_plain_0"), 0))
-        .otherwise(scaled_text(c("_s_amount_plain_1"), 1)),
-    )
+        _margin_text=scaled_text(c("_s_margin")),
+        _required_text=scaled_text(c("_s_required")),
+        _floor_text=scaled_text(c("_s_floor")),
+        _ahead_text=scaled_text(c("_s_ahead")),
+    ).join(amount_texts(rows), on=["direction", "target_amount"], how="left", nulls_equal=True)
 
 
 def change_sentence() -> pl.Expr:
@@ -265,7 +284,7 @@ def change_sentence() -> pl.Expr:
         c("latest_mean_to").cast(pl.String),
         ")",
     )
-    shown = pl.when("_tiny").then("_change_2").otherwise("_change_1")
+    shown = pl.when("_tiny").then("_change_2_text").otherwise("_change_1")
     verb = (
         pl.when((c("_shown_tenths") == 0) & ~c("_tiny"))
         .then(text("har i stort sett inte förändrats"))
@@ -344,7 +363,7 @@ def target_sentence() -> pl.Expr:
 def status_sentence(uncertain_factor: float) -> pl.Expr:
     status, label = c("status"), c("status").replace_strict(LABELS, return_dtype=pl.String)
     unit_words = c("_words")
-    margin = join("±", c("_margin"), " ", unit_words)
+    margin = join("±", c("_margin_text"), " ", unit_words)
     noise = c("sigma").is_not_null()  # the margin comes from the year-to-year variation
     if uncertain_factor == 2:
         how_much = "mer än dubbelt så stor som"
@@ -365,7 +384,7 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
                 ") är ",
                 how_much,
                 " hela målet (",
-                c("_required"),
+                c("_required_text"),
                 " ",
                 unit_words,
                 ").",
@@ -384,7 +403,14 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
         .then(join(label, ": förändringen ryms inom felmarginalen (", margin, ")."))
         .when((status == "no_change") & c("noise_floor").is_not_null())
         .then(
-            join(label, ": förändringen är mindre än tröskeln ", c("_floor"), " ", unit_words, ".")
+            join(
+                label,
+                ": förändringen är mindre än tröskeln ",
+                c("_floor_text"),
+                " ",
+                unit_words,
+                ".",
+            )
         )
         .when(status == "right_direction")
         # direction and gap targets have no pace, so "för långsamt" would say too much
@@ -394,7 +420,7 @@ def status_sentence(uncertain_factor: float) -> pl.Expr:
             join(
                 label,
                 ": ",
-                c("_ahead"),
+                c("_ahead_text"),
                 " ",
                 unit_words,
                 " ",
