@@ -93,12 +93,9 @@ def scaled_text(scaled: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.
     if decimals:
         fraction = (size % 10**decimals).cast(pl.String).str.zfill(decimals)
         grouped = join(grouped, ",", fraction)
-    sign = pl.when(scaled < 0).then(text(MINUS))
-    if signed:
-        sign = sign.when(scaled > 0).then(text("+"))
-    return (
-        pl.when(scaled.is_null()).then(text("–")).otherwise(join(sign.otherwise(text("")), grouped))
-    )
+    plus = text("+") if signed else text("")
+    sign = pl.when(scaled < 0).then(text(MINUS)).when(scaled > 0).then(plus).otherwise(text(""))
+    return pl.when(scaled.is_null()).then(text("–")).otherwise(join(sign, grouped))
 
 
 def number(value: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:

@@ -23,11 +23,12 @@ class ReportYearError(ValueError):
 def check_report_year(year: int, indicators: pl.DataFrame, observations: pl.DataFrame) -> None:
     """Refuse a year before the catalog's earliest baseline or after the last year with a
     value: every page would only say that the baseline is missing (issue 13)."""
-    first = indicators["baseline_year"].min()
-    last = observations.filter(pl.col("value").is_not_null())["period"].max()
-    if first is None or last is None:
+    earliest = indicators["baseline_year"].min()
+    latest = observations.filter(pl.col("value").is_not_null())["period"].max()
+    if earliest is None or latest is None:
         return  # nothing to report on at all; the pages say so
-    if not first <= year <= last:  # type: ignore[operator]
+    first, last = int(earliest), int(latest)  # type: ignore[arg-type]
+    if not first <= year <= last:
         raise ReportYearError(
             f"--year {year} is outside the years this catalog can report on: {first}–{last} "
             f"(its earliest baseline year to the last year with a value)"
