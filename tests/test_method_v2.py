@@ -22,7 +22,7 @@ from reports.series import indicator_points
 from sources.kolada import Page, decode_envelope, parse_values
 from sources.survey import tag_survey_points
 
-from .report_fixtures import KOLADA_CSV, areas_frame, read_kolada_csv
+from .report_fixtures import KOLADA_CSV, areas_frame, read_kolada_csv, report_data
 from .test_progress import indicator, observations, progress, row_of, status_of
 
 NP2022 = indicators_frame(load_catalogs(["np2022"]))
@@ -250,3 +250,33 @@ def test_sentence_numbers_round_and_read_as_format_number(decimals: int, signed:
     ]  # fmt: skip
     shown = pl.DataFrame({"x": values}).select(number(pl.col("x"), decimals, signed))
     assert shown.to_series().to_list() == [format_number(v, decimals, signed) for v in values]
+
+
+# --- summaries count right_direction on its own -----------------------------------------------
+
+
+def report_progress() -> pl.DataFrame:
+    return report_data().progress
+
+
+def test_summaries_count_right_direction_apart_from_improving():
+    from reports.charts import STATUS_LABELS
+    from reports.pages import index_page_html, status_counts
+
+    from .test_report import context
+
+    ctx = context()
+    progress = report_progress()
+    municipal = progress.filter(
+        pl.col("area_id").is_in(ctx.municipalities), pl.col("gender") == "T"
+    )
+    expected = municipal.filter(pl.col("status") == "right_direction").height
+    assert expected > 0  # the real Värmland values have direction-only targets moving right
+    counts = status_counts(ctx, ctx.municipalities)
+    total = dict(counts.group_by("status").agg(pl.col("count").sum()).rows())
+    assert total["right_direction"] == expected
+    assert total["improving"] == municipal.filter(pl.col("status") == "improving").height
+    assert "↑ Rätt riktning" in STATUS_LABELS  # the heatmap's and the count chart's legend
+    page = index_page_html(ctx)  # the overview's counts table has a column of its own
+    assert '<th scope="col" title="Rätt riktning">↑ Rätt riktning</th>' in page
+    assert '<th scope="col" title="Rätt riktning, men för långsamt">' in page
