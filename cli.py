@@ -204,18 +204,23 @@ def status(
     catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
     gender: Annotated[str, typer.Option("--gender", help="T, K, M or all.")] = "T",
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    year: ReportYearOption = None,
     db: DbOption = None,
 ) -> None:
     """The status of every indicator for an area or the whole county.
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
-    from reports.terminal import compact_status, status_rows
+    from reports.terminal import compact_status, recomputed_rows, status_rows
 
     settings = settings_from(db)
     catalog_id = catalog or settings.catalogs[0]
+    recomputed = None
+    if year is not None:  # recomputed from the stored values; a year without data is refused
+        inputs = _report_inputs(settings, catalog_id, year)
+        recomputed = recomputed_rows(inputs.progress, inputs.areas, inputs.indicators)
     try:
-        rows = status_rows(settings.db_path, catalog_id, area or [], gender)
+        rows = status_rows(settings.db_path, catalog_id, area or [], gender, recomputed)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
     shown = compact_status(rows) if output_format == "table" else rows

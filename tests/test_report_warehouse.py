@@ -3,8 +3,10 @@ real refresh, and its table is compared with the `progress` rows read back from 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -145,3 +147,22 @@ def test_a_report_year_outside_the_data_is_a_usage_error(
         result.output
     )
     assert not out.exists()  # nothing written
+
+
+def test_status_for_another_year_is_recomputed_and_a_year_without_data_refused(
+    built: tuple[Path, Path],
+) -> None:
+    db_path, _ = built
+    runner = CliRunner()
+    earlier = runner.invoke(
+        app, ["status", "--area", "1780", "--year", "2021", "--format", "csv", "--db", str(db_path)]
+    )
+    assert earlier.exit_code == 0, earlier.output
+    rows = pl.read_csv(io.StringIO(earlier.stdout))
+    latest_years = rows["latest_year"].drop_nulls().to_list()
+    assert latest_years and max(latest_years) <= 2021
+    refused = runner.invoke(app, ["status", "--year", "1990", "--db", str(db_path)])
+    assert refused.exit_code == 64
+    assert "--year 1990 is outside the years this catalog can report on: 2017–2025" in (
+        refused.output
+    )
