@@ -274,6 +274,7 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
         points.join(rows.select(*ROW_KEY, "baseline_year_planned"), on=ROW_KEY)
         .with_columns(distance=(pl.col("period") - pl.col("baseline_year_planned")).abs())
         .filter(pl.col("distance") <= window)
+        .select(*ROW_KEY, "period", "value", "se", "survey", "distance")
         .group_by(ROW_KEY)
         .agg(pl.all().sort_by("distance", "period").first())
         .select(
@@ -301,6 +302,7 @@ def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     chosen = (
         points.join(baseline, on=ROW_KEY)
         .filter(pl.col("period") > pl.col("baseline_year"))
+        .select(*ROW_KEY, "period", "value", "se", "survey")
         .group_by(ROW_KEY)
         .agg(pl.all().sort_by("period").last())
         .select(
