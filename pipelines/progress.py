@@ -255,10 +255,15 @@ def with_survey(
             wording.SURVEY_NAMES, default=pl.col("survey_tag"), return_dtype=pl.String
         )
     )
-    used = points.join(rows.select(*ROW_KEY, "survey_tag"), on=ROW_KEY).filter(
-        pl.col("survey_tag").is_null() | (pl.col("survey") == pl.col("survey_tag"))
+    # points without a survey tag belong to no survey and stay; tagged ones only in their row's
+    # survey (joining only the tagged points keeps this cheap for register data)
+    tagged = (
+        points.filter(pl.col("survey").is_not_null())
+        .join(rows.select(*ROW_KEY, "survey_tag"), on=ROW_KEY)
+        .filter(pl.col("survey") == pl.col("survey_tag"))
+        .drop("survey_tag")
     )
-    return rows, used.drop("survey_tag")
+    return rows, pl.concat([points.filter(pl.col("survey").is_null()), tagged])
 
 
 # --- the quantities of method.md ------------------------------------------------------------

@@ -66,6 +66,47 @@ def scaled_round(value: pl.Expr, decimals: int) -> pl.Expr:
     )
 
 
+def with_scaled(frame: pl.DataFrame, wanted: dict[str, tuple[pl.Expr, int]]) -> pl.DataFrame:
+    """Add scaled_round of several values as columns, in stages that each refer only to
+    columns: one nested expression per number made polars' plans so large that planning cost
+    more than the work (wanted: output name -> (value, decimals))."""
+    names = list(wanted)
+    staged = frame.with_columns(
+        *[value.alias(f"{name}_v") for name, (value, _) in wanted.items()]
+    ).with_columns(
+        *[(c(f"{n}_v") * float(10 ** wanted[n][1])).alias(f"{n}_p") for n in names],
+        *[(134217729.0 * c(f"{n}_v")).alias(f"{n}_split") for n in names],
+    )
+    staged = staged.with_columns(
+        *[(c(f"{n}_split") - (c(f"{n}_split") - c(f"{n}_v"))).alias(f"{n}_high") for n in names],
+        *[c(f"{n}_p").floor().alias(f"{n}_floor") for n in names],
+    )
+    staged = staged.with_columns(
+        *[
+            (
+                (c(f"{n}_p") - (c(f"{n}_floor") + 0.5))
+                + (
+                    (c(f"{n}_high") * float(10 ** wanted[n][1]) - c(f"{n}_p"))
+                    + (c(f"{n}_v") - c(f"{n}_high")) * float(10 ** wanted[n][1])
+                )
+            ).alias(f"{n}_above")
+            for n in names
+        ]
+    )
+    return staged.with_columns(
+        *[
+            pl.when(c(f"{n}_above") > 0)
+            .then(c(f"{n}_floor") + 1)
+            .when(c(f"{n}_above") < 0)
+            .then(c(f"{n}_floor"))
+            .otherwise(c(f"{n}_floor") + c(f"{n}_floor") % 2)
+            .cast(pl.Int64, strict=False)
+            .alias(n)
+            for n in names
+        ]
+    ).drop([f"{n}_{part}" for n in names for part in ("v", "p", "split", "high", "floor", "above")])
+
+
 def scaled_text(scaled: pl.Expr, decimals: int = 1, signed: bool = False) -> pl.Expr:
     """A number given in units of 10^−decimals (scaled_round) as Swedish text: 123 → "12,3"."""
     size = scaled.abs()
@@ -183,14 +224,23 @@ def amount_texts(rows: pl.DataFrame) -> pl.DataFrame:
     per direction and amount rather than once per row."""
     amounts = rows.select("direction", "target_amount").unique().drop_nulls()
     signed = c("direction") * c("target_amount")
+    scaled = with_scaled(
+        amounts,
+        {
+            "_a0": (signed, 0), "_a1": (signed, 1),
+            "_p0": (c("target_amount"), 0), "_p1": (c("target_amount"), 1),
+        },
+    )  # fmt: skip
     whole = c("target_amount").round(0) == c("target_amount")
-    return amounts.with_columns(
+    return scaled.select(
+        "direction",
+        "target_amount",
         _amount_text=pl.when(whole)
-        .then(number(signed, 0, True))
-        .otherwise(number(signed, 1, True)),
+        .then(scaled_text(c("_a0"), 0, True))
+        .otherwise(scaled_text(c("_a1"), 1, True)),
         _amount_plain=pl.when(whole)
-        .then(number(c("target_amount"), 0))
-        .otherwise(number(c("target_amount"), 1)),
+        .then(scaled_text(c("_p0"), 0))
+        .otherwise(scaled_text(c("_p1"), 1)),
     )
 
 
@@ -221,10 +271,10 @@ def with_numbers(rows: pl.DataFrame) -> pl.DataFrame:
     )
     tenths = ("_first", "_last", "target_value", "_expected", "_ahead", "_margin", "_required",
               "_floor", "_relative")  # fmt: skip
-    scaled = values.with_columns(
-        *[scaled_round(c(column), 1).alias(f"_s{column}") for column in tenths],
-        _s_change_2=scaled_round(c("_change_2"), 2),
-    ).with_columns(_shown_tenths=c("_s_last") - c("_s_first"))  # displayed values' difference
+    wanted = {f"_s{column}": (c(column), 1) for column in tenths}
+    scaled = with_scaled(values, wanted | {"_s_change_2": (c("_change_2"), 2)}).with_columns(
+        _shown_tenths=c("_s_last") - c("_s_first")  # the displayed values' difference
+    )
     return scaled.with_columns(
         _first_text=with_unit(scaled_text(c("_s_first"))),
         _last_text=with_unit(scaled_text(c("_s_last"))),
