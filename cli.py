@@ -359,6 +359,7 @@ def status(
     catalog: CatalogOption = None,
     gender: Annotated[str, typer.Option("--gender", help="T, K, M or all.")] = "T",
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    year: ReportYearOption = None,
     db: DbOption = None,
 ) -> None:
     """The status of every indicator for an area or the whole county.
@@ -367,13 +368,17 @@ def status(
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
-    from reports.terminal import compact_status, status_rows
+    from reports.terminal import compact_status, recomputed_rows, status_rows
 
     settings = settings_from(db)
     chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     catalog_id = catalog_id_from(catalog, settings)
+    recomputed = None
+    if year is not None:  # recomputed from the stored values; a year without data is refused
+        inputs = _report_inputs(settings, catalog_id, year)
+        recomputed = recomputed_rows(inputs.progress, inputs.areas, inputs.indicators)
     try:
-        rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender)
+        rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender, recomputed)
     except BadInput:
         raise  # usage errors exit 64 at the root command
     except ValueError as error:
@@ -519,12 +524,14 @@ def charts(
 
 def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
     from pipelines.warehouse import WarehouseError
-    from reports.inputs import load_report_inputs
+    from reports.inputs import ReportYearError, load_report_inputs
 
     catalog_id = catalog_id_from(catalog, settings)
     existing_warehouse(settings)
     try:
         return load_report_inputs(settings, catalog_id, year)
+    except ReportYearError as error:
+        fail(str(error), EXIT_USAGE)
     except (WarehouseError, BadInput):
         raise  # the command's error boundary: exit 4; usage errors: 64
     except (ValueError, FileNotFoundError) as error:

@@ -25,6 +25,11 @@ DEFAULT_CATALOGS = ("np2022", "np2020", "np2023")
 DEFAULT_REQUEST_DEADLINE = 600.0
 DEFAULT_FETCH_DEADLINE = 3600.0
 
+# The CDUST counties, which run Liv & Hälsa (Uppsala, Södermanland, Värmland, Örebro,
+# Västmanland); the rest of the country has Hälsa på lika villkor (survey-data.md §1.1).
+LIVOHALSA_COUNTIES = ("0003", "0004", "0017", "0018", "0019")
+SURVEY_CHOICES = ("livohalsa", "hlv")
+
 ENV_DB = "AKTUELLT_DB"
 ENV_KOLADA_URL = "AKTUELLT_KOLADA_URL"
 ENV_DATA = "AKTUELLT_DATA"
@@ -44,9 +49,19 @@ class MethodSettings:
     noise_share: float = 0.10
     noise_abs: float = 0.5
     confidence_z: float = 1.96  # two-sided 95 %
+    uncertain_factor: float = 2.0  # too_uncertain when z·se_Δ > uncertain_factor · R
+    # The survey a status uses where a series mixes surveys: "livohalsa" or "hlv". Empty: by
+    # county, Liv & Hälsa in the CDUST counties (which run it), HLV elsewhere.
+    status_survey: str = ""
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | str]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def survey_for(self, county_id: str) -> str:
+        """The survey a county's statuses use for series that mix surveys."""
+        if self.status_survey:
+            return self.status_survey
+        return "livohalsa" if county_id in LIVOHALSA_COUNTIES else "hlv"
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,12 @@ def _method_settings(
         raise ConfigError(f"[method]: unknown setting(s) {', '.join(unknown)}")
     values: dict[str, Any] = {}
     for name, value in from_file.items():
+        if name == "status_survey":
+            if value not in SURVEY_CHOICES:
+                choices = ", ".join(SURVEY_CHOICES)
+                raise ConfigError(f"[method] status_survey must be one of {choices}, not {value!r}")
+            values[name] = value
+            continue
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"[method] {name} must be a number, not {value!r}")
         values[name] = value

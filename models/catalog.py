@@ -61,8 +61,11 @@ CATALOG_FIELDS = {
     "goal_areas",
     "groups",
     "group_title",
+    "survey",
     "indicator",
 }
+# The surveys a catalog may name for series that mix surveys (sources/survey.py's tags).
+SURVEY_TAGS = ("livohalsa", "hlv")
 REQUIRED_CATALOG_FIELDS = {"id", "title", "indicator"}
 INDICATOR_FIELDS = {
     "id",
@@ -79,6 +82,7 @@ INDICATOR_FIELDS = {
     "target_year",
     "divided_by_gender",
     "window_years",
+    "survey",
     "areas",
     "notes",
     "stand_in",
@@ -153,6 +157,8 @@ class Indicator:
     window_years: int = 1  # > 1 for multi-year means; the period is the window's last year
     areas: tuple[str, ...] = AREA_KINDS  # area kinds or ids the indicator is followed for
     notes: str = ""
+    # for a series that mixes surveys: the one its status uses (None = the county's default)
+    survey: str | None = None
 
     @property
     def series_ids(self) -> tuple[str, ...]:
@@ -278,6 +284,7 @@ def indicators_frame(catalogs: Iterable[Catalog]) -> pl.DataFrame:
             "target_year": ind.target_year,
             "divided_by_gender": ind.divided_by_gender,
             "window_years": ind.window_years,
+            "survey": ind.survey,
             "areas": list(ind.areas),
             "notes": ind.notes,
             "indicator_kind": ind.kind,
@@ -310,6 +317,7 @@ INDICATORS_SCHEMA: dict[str, Any] = {
     "target_year": pl.Int32,
     "divided_by_gender": pl.Boolean,
     "window_years": pl.Int32,
+    "survey": pl.String,
     "areas": pl.List(pl.String),
     "notes": pl.String,
     "indicator_kind": pl.String,
@@ -385,6 +393,7 @@ class _Header:
     goal_areas: tuple[str, ...]
     groups: tuple[str, ...]
     group_title: str
+    survey: Any = None
 
 
 def _parse_header(content: Mapping[str, Any], problem: Any) -> _Header:
@@ -435,6 +444,7 @@ def _parse_header(content: Mapping[str, Any], problem: Any) -> _Header:
         goal_areas=lists["goal_areas"],
         groups=lists["groups"] or LIFE_STAGES,
         group_title=group_title,
+        survey=content.get("survey"),
     )
 
 
@@ -522,6 +532,9 @@ def _parse_indicator(
     window_years = entry.get("window_years", 1)
     if not isinstance(window_years, int) or window_years < 1:
         report(f"window_years must be a whole number ≥ 1, not {window_years!r}")
+    survey = entry.get("survey", header.survey)
+    if survey is not None and survey not in SURVEY_TAGS:
+        report(f"survey must be one of {', '.join(SURVEY_TAGS)}, not {survey!r}")
     divided = entry.get("divided_by_gender", False)
     if not isinstance(divided, bool):
         report(f"divided_by_gender must be true or false, not {divided!r}")
@@ -576,6 +589,7 @@ def _parse_indicator(
         areas=tuple(str(a) for a in area_entries),
         notes=str(entry.get("notes", "")),
         stand_in=str(stand_in).strip(),
+        survey=survey if isinstance(survey, str) else None,
     )
 
 

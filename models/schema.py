@@ -69,16 +69,27 @@ PROGRESS_SCHEMA: dict[str, Any] = {
     "target_year": pl.Int32,
     "target_value": pl.Float64,  # null for direction and gap targets
     "required_change": pl.Float64,  # R = d·(y* − y_b)
-    "change": pl.Float64,  # Δ = y_t − y_b, in the indicator's unit (pp for shares)
+    "change": pl.Float64,  # Δ = y_t − y_b in the indicator's unit; from the means when used
     "change_directed": pl.Float64,  # d·Δ
     "share_achieved": pl.Float64,  # Δd / R
     "expected_value": pl.Float64,  # on the target path at the latest year
     "ahead_of_path": pl.Float64,  # d·(y_t − e_t); negative = behind
-    "se_change": pl.Float64,
+    "se_change": pl.Float64,  # standard error of the change (from intervals, or from sigma)
+    "sigma": pl.Float64,  # noise level from the series' moving ranges; null if unknown
+    "sigma_differences": pl.Int32,  # how many moving ranges sigma was computed from
+    "uses_means": pl.Boolean,  # change computed from three-year means (noisy series)
+    "baseline_mean": pl.Float64,  # mean around the baseline year; null when not used
+    "baseline_mean_from": pl.Int32,
+    "baseline_mean_to": pl.Int32,
+    "latest_mean": pl.Float64,  # mean of the latest years; null when not used
+    "latest_mean_from": pl.Int32,
+    "latest_mean_to": pl.Int32,
+    "baseline_outlier": pl.Boolean,  # the baseline value differs unusually from its neighbours
+    "survey": pl.String,  # the survey the status uses ("Liv & Hälsa"); null for other series
     "is_significant": pl.Boolean,  # null when the uncertainty is unknown
     "noise_floor": pl.Float64,  # the threshold used when uncertainty is unknown
     "status": pl.String,  # not_assessable, too_uncertain, target_met, no_change, on_track,
-    # improving, worsening
+    # improving, right_direction, worsening
     "status_label": pl.String,  # Swedish label, e.g. "Målet är nått"
     "status_symbol": pl.String,  # a symbol that carries the status without colour
     "decided_by": pl.String,  # which rule decided the status
@@ -107,6 +118,7 @@ STATUS_CODES = (
     "no_change",
     "on_track",
     "improving",
+    "right_direction",
     "worsening",
 )
 

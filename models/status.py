@@ -21,15 +21,14 @@ STATUSES: tuple[StatusStyle, ...] = (
     StatusStyle("target_met", "Målet är nått", "✔", "#009E73"),
     StatusStyle("on_track", "I fas mot målet", "▲", "#56B4E9"),
     StatusStyle("improving", "Rätt riktning, men för långsamt", "↗", "#0072B2"),
+    # direction-only and gap targets set no pace, so they are never "för långsamt" (v2)
+    StatusStyle("right_direction", "Rätt riktning", "↑", "#CC79A7"),
     StatusStyle("no_change", "Ingen säkerställd förändring", "●", "#999999"),
     StatusStyle("worsening", "Fel riktning", "▼", "#D55E00"),
     StatusStyle("too_uncertain", "För osäkert för att bedöma", "?", "#E69F00"),
     StatusStyle("not_assessable", "Kan ej bedömas", "–", "#FFFFFF"),
 )
 STATUS_BY_CODE = {status.code: status for status in STATUSES}
-
-# `improving` on a direction-only or gap target: there is no pace, so not "för långsamt".
-IMPROVING_WITHOUT_PACE_LABEL = "Rätt riktning"
 
 RANK_THIRDS = ("bästa tredjedelen", "mellersta tredjedelen", "sämsta tredjedelen")
 

@@ -27,7 +27,7 @@ from models.schema import (
     SERIES_SCHEMA,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VERSION_TABLE = "schema_version"
 
 OUTCOME_SUCCESS = "success"
@@ -127,9 +127,21 @@ ADDED_IN_VERSION_2: dict[str, tuple[str, ...]] = {
 ADDED_IN_VERSION_3: dict[str, tuple[str, ...]] = {
     "indicators": ("indicator_kind", "baseline_basis", "stand_in"),
 }
+# Method v2 (issue 13): what decided each status, and the survey a catalog's statuses use.
+V2_PROGRESS_COLUMNS = (
+    "sigma", "sigma_differences", "uses_means", "baseline_mean", "baseline_mean_from",
+    "baseline_mean_to", "latest_mean", "latest_mean_from", "latest_mean_to", "baseline_outlier",
+    "survey",
+)  # fmt: skip
+ADDED_IN_VERSION_4: dict[str, tuple[str, ...]] = {
+    "indicators": ("survey",),
+    "progress": V2_PROGRESS_COLUMNS,
+    "progress_history": V2_PROGRESS_COLUMNS,
+}
 ADDED_IN_VERSION: dict[int, dict[str, tuple[str, ...]]] = {
     2: ADDED_IN_VERSION_2,
     3: ADDED_IN_VERSION_3,
+    4: ADDED_IN_VERSION_4,
 }
 
 TABLE_COMMENTS: dict[str, str] = {
@@ -222,7 +234,20 @@ COLUMN_COMMENTS: dict[str, str] = {
     "share_achieved": "Directed change divided by the required change.",
     "expected_value": "Value on the straight target path at the latest year.",
     "ahead_of_path": "direction · (latest − expected): negative = behind the path.",
-    "se_change": "Standard error of the change, null when unknown.",
+    "se_change": "Standard error of the change (from intervals, or from sigma), null when unknown.",
+    "sigma": "Noise level of the series from its moving ranges (mean |y_p − y_p−k| / 1.128 "
+    "over the last 10 years), null when unknown (fewer than 4 differences, or not register "
+    "data).",
+    "sigma_differences": "How many moving ranges sigma was computed from.",
+    "uses_means": "True when the change compares three-year means (a noisy series).",
+    "baseline_mean": "Mean of the values around the baseline year, null when means are not used.",
+    "baseline_mean_from": "First year of the baseline mean.",
+    "baseline_mean_to": "Last year of the baseline mean.",
+    "latest_mean": "Mean of the latest three years' values, null when means are not used.",
+    "latest_mean_from": "First year of the latest mean.",
+    "latest_mean_to": "Last year of the latest mean.",
+    "baseline_outlier": "True when the baseline value differs from its neighbouring years by "
+    "more than 3 robust noise levels.",
     "is_significant": "True when |change| > z·se_change; null when the uncertainty is unknown.",
     "noise_floor": "Smallest change that counts when the uncertainty is unknown.",
     "status_label": "Swedish label of the status, e.g. 'Målet är nått'.",
@@ -283,7 +308,11 @@ COLUMN_COMMENT_OVERRIDES: dict[tuple[str, str], str] = {
     ("indicators", "direction"): "+1 when higher is better, -1 when lower is better; null for "
     "a descriptive indicator.",
     ("progress", "status"): "Status code of method.md: not_assessable, too_uncertain, "
-    "target_met, no_change, on_track, improving, worsening.",
+    "target_met, no_change, on_track, improving, right_direction, worsening.",
+    ("progress", "survey"): "The survey whose values the status uses ('Liv & Hälsa', 'Hälsa "
+    "på lika villkor'); null for series that are not surveys.",
+    ("indicators", "survey"): "The survey the indicator's statuses use where its series mixes "
+    "surveys (livohalsa, hlv); null = the county's default.",
     ("runs", "kind"): "Kind of run: refresh, full, import, ...",
     ("runs", "run_id"): "Run id.",
     ("check_results", "run_id"): "The run whose data was checked.",
@@ -421,7 +450,19 @@ def _added_columns(added: dict[str, tuple[str, ...]]) -> list[str]:
 
 
 # version -> statements that bring a file from version - 1 to version
-MIGRATIONS: dict[int, list[str]] = {2: _migration_2(), 3: _migration_3()}
+def _migration_4() -> list[str]:
+    return [
+        *_added_columns(ADDED_IN_VERSION_4),
+        version_row_sql(
+            4,
+            "method v2: progress and progress_history gain sigma, sigma_differences, "
+            "uses_means, the three-year means and their years, baseline_outlier and survey; "
+            "indicators.survey (the survey a catalog's statuses use)",
+        ),
+    ]
+
+
+MIGRATIONS: dict[int, list[str]] = {2: _migration_2(), 3: _migration_3(), 4: _migration_4()}
 
 
 # Views for ad hoc questions (issue 9); their columns are commented like the tables'.

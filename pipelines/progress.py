@@ -17,8 +17,9 @@ import polars as pl
 from config import MethodSettings
 from models.catalog import SHARE_UNITS
 from models.schema import GENDERS, PROGRESS_KEY, PROGRESS_SCHEMA, conform
-from models.status import IMPROVING_WITHOUT_PACE_LABEL, RANK_THIRDS, STATUSES
+from models.status import RANK_THIRDS, STATUSES
 from pipelines import wording
+from sources.survey import HLV_WINDOW_YEARS
 
 INDICATOR_KEY = ("catalog_id", "indicator_id")
 ROW_KEY = list(PROGRESS_KEY)
@@ -36,12 +37,25 @@ RULES: dict[str, str] = {
     "zero_change": "no_change",
     "ahead_of_path": "on_track",
     "behind_path": "improving",
-    "right_direction": "improving",
+    "right_direction": "right_direction",
     "wrong_direction": "worsening",
 }
 LABELS = {status.code: status.label for status in STATUSES}
 SYMBOLS = {status.code: status.symbol for status in STATUSES}
 GENDER_ORDER = {gender: position for position, gender in enumerate(GENDERS)}
+
+# The noise level from moving ranges (statistical process control, Wheeler): the mean moving
+# range of two values estimates d2·σ with d2 = 1.128, the median moving range 0.954·σ.
+MR_TO_SIGMA = 1.128
+MEDIAN_MR_TO_SIGMA = 0.954
+SIGMA_YEARS = 10  # moving ranges over t − 10 < p ≤ t
+MIN_SIGMA_DIFFERENCES = 4  # σ needs at least this many differences
+MIN_ROBUST_DIFFERENCES = 3  # σ̃ (for the baseline outlier flag) at least this many
+OUTLIER_SIGMAS = 3.0  # a baseline further than 3·σ̃ from its neighbours is flagged
+MEAN_MIN_VALUES = 2  # a three-year mean needs at least two values, else no means at all
+# Liv & Hälsa's waves are years apart, so its differences mix real change with sampling error:
+# the moving-range noise level is not used for it (method.md, uncertainty rule 2).
+NO_MOVING_RANGE_SURVEYS = ("livohalsa",)
 
 # The columns whose difference makes a row "changed" between two runs.
 COMPARED_COLUMNS = (
@@ -98,6 +112,8 @@ def county_areas_frame(areas: pl.DataFrame, county_id: str) -> pl.DataFrame:
 
 def assessed_only(indicators: pl.DataFrame) -> pl.DataFrame:
     """Drop descriptive indicators: they have no direction nor target, so no status rows."""
+    if "indicator_kind" not in indicators.columns:
+        return indicators
     return indicators.filter(~(pl.col("indicator_kind") == "descriptive").fill_null(False))
 
 
@@ -109,7 +125,11 @@ def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
     genders = pl.DataFrame({"gender": list(GENDERS)})
     return (
         indicators.rename(
-            {"target_value": "target_level", "baseline_year": "baseline_year_planned"}
+            {
+                "target_value": "target_level",
+                "baseline_year": "baseline_year_planned",
+                "survey": "catalog_survey",
+            }
         )
         .join(county, how="cross")
         .filter(
@@ -208,6 +228,51 @@ def with_standard_error(points: pl.DataFrame, units: pl.DataFrame, z: float) -> 
     )
 
 
+def with_survey(
+    rows: pl.DataFrame, points: pl.DataFrame, county_survey: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split series that mix surveys into one series per survey; keep the row's survey only.
+
+    Adds `survey_tag` to the rows: the catalog's survey (else the county's) where the row's
+    area has values of it; an area with values of one other survey only (e.g. Riket, which
+    has HLV and no Liv & Hälsa) uses that one (ours). Returns the rows and the points the
+    method may use for them: those of the row's survey, so that baseline, latest, noise level
+    and means always come from one survey and a change across surveys is never computed.
+    """
+    wanted = pl.coalesce("catalog_survey", pl.lit(county_survey))
+    surveys = (
+        points.filter(pl.col("survey").is_not_null())
+        .join(rows.select(*ROW_KEY, wanted=wanted), on=ROW_KEY)
+        .group_by(ROW_KEY)
+        .agg(
+            has_wanted=(pl.col("survey") == pl.col("wanted")).any(),
+            wanted=pl.col("wanted").first(),
+            only=pl.col("survey").unique().sort().first(),
+            surveys=pl.col("survey").n_unique(),
+        )
+        .select(
+            *ROW_KEY,
+            survey_tag=pl.when(pl.col("has_wanted") | (pl.col("surveys") > 1))
+            .then("wanted")
+            .otherwise("only"),
+        )
+    )
+    rows = rows.join(surveys, on=ROW_KEY, how="left").with_columns(
+        survey=pl.col("survey_tag").replace_strict(
+            wording.SURVEY_NAMES, default=pl.col("survey_tag"), return_dtype=pl.String
+        )
+    )
+    # points without a survey tag belong to no survey and stay; tagged ones only in their row's
+    # survey (joining only the tagged points keeps this cheap for register data)
+    tagged = (
+        points.filter(pl.col("survey").is_not_null())
+        .join(rows.select(*ROW_KEY, "survey_tag"), on=ROW_KEY)
+        .filter(pl.col("survey") == pl.col("survey_tag"))
+        .drop("survey_tag")
+    )
+    return rows, pl.concat([points.filter(pl.col("survey").is_null()), tagged])
+
+
 # --- the quantities of method.md ------------------------------------------------------------
 
 
@@ -221,6 +286,7 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
         points.join(rows.select(*ROW_KEY, "baseline_year_planned"), on=ROW_KEY)
         .with_columns(distance=(pl.col("period") - pl.col("baseline_year_planned")).abs())
         .filter(pl.col("distance") <= window)
+        .select(*ROW_KEY, "period", "value", "se", "survey", "distance")
         .group_by(ROW_KEY)
         .agg(pl.all().sort_by("distance", "period").first())
         .select(
@@ -237,32 +303,162 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
 def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     """Add the latest value: the most recent period after the baseline year actually used.
 
-    When the baseline comes from a survey, the latest value comes from the same survey
-    (Liv & Hälsa with Liv & Hälsa); only when no later point of that survey exists does it fall
-    back to another survey, and `comparison_note` says so.
+    The points are the row's own survey's (with_survey), so the latest value always comes from
+    the same survey as the baseline. A row without a baseline still gets the latest value after
+    the planned baseline year (ours): it is the value reports show, and it must be the status
+    survey's, even when the status is not_assessable.
     """
-    baseline = rows.filter(pl.col("baseline_year").is_not_null()).select(
-        *ROW_KEY, "baseline_year", "baseline_survey"
+    baseline = rows.select(
+        *ROW_KEY, baseline_year=pl.coalesce("baseline_year", "baseline_year_planned")
     )
     chosen = (
         points.join(baseline, on=ROW_KEY)
         .filter(pl.col("period") > pl.col("baseline_year"))
-        .with_columns(
-            same_survey=pl.col("baseline_survey").is_null()
-            | (pl.col("survey") == pl.col("baseline_survey")).fill_null(False)
-        )
+        .select(*ROW_KEY, "period", "value", "se", "survey")
         .group_by(ROW_KEY)
-        .agg(pl.all().sort_by("same_survey", "period").last())
+        .agg(pl.all().sort_by("period").last())
         .select(
             *ROW_KEY,
             latest_year="period",
             latest_value="value",
             latest_se="se",
             latest_survey="survey",
-            crosses_surveys=~pl.col("same_survey"),
         )
     )
     return rows.join(chosen, on=ROW_KEY, how="left")
+
+
+def with_noise_level(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Add the noise level σ = MR̄/1.128 and the robust σ̃ = MR̃/0.954 (uncertainty rule 2).
+
+    The moving ranges are |y_p − y_{p−k}| for every p with t − 10 < p ≤ t where both values
+    exist; k is 1, the KPI's window for a k-year mean (windows then do not overlap), and at
+    least 4 for HLV's 4-year windows (ours). Rule 2 applies to rows whose values have no interval
+    or sample size (register data) and whose survey is not one with waves years apart
+    (Liv & Hälsa). σ needs 4 differences, σ̃ 3; `sigma_differences` says how many there were.
+    """
+    lag = pl.max_horizontal(
+        pl.col("window_years").fill_null(1),
+        pl.when(pl.col("survey_tag") == "hlv").then(HLV_WINDOW_YEARS).otherwise(1),
+    )
+    applies = (
+        pl.col("latest_value").is_not_null()
+        & pl.col("baseline_se").is_null()
+        & pl.col("latest_se").is_null()
+        & ~pl.col("survey_tag").is_in(NO_MOVING_RANGE_SURVEYS).fill_null(False)
+    )
+    rows = rows.with_columns(moving_range_rule=applies)
+    values = points.select(*ROW_KEY, "period", "value")
+    earlier = values.rename({"period": "earlier_period", "value": "earlier_value"})
+    ranges = (
+        values.join(
+            rows.filter("moving_range_rule").select(*ROW_KEY, "latest_year", lag=lag), on=ROW_KEY
+        )
+        .filter(
+            (pl.col("period") > pl.col("latest_year") - SIGMA_YEARS)
+            & (pl.col("period") <= pl.col("latest_year"))
+        )
+        .with_columns(earlier_period=pl.col("period") - pl.col("lag"))
+        .join(earlier, on=[*ROW_KEY, "earlier_period"])
+        .group_by(ROW_KEY)
+        .agg(
+            sigma_differences=pl.len().cast(pl.Int32),
+            moving_range=(pl.col("value") - pl.col("earlier_value")).abs().mean(),
+            moving_range_median=(pl.col("value") - pl.col("earlier_value")).abs().median(),
+        )
+    )
+    count = pl.col("sigma_differences")
+    return (
+        rows.join(ranges, on=ROW_KEY, how="left")
+        .with_columns(
+            sigma_differences=pl.when("moving_range_rule").then(count.fill_null(0)),
+            sigma=pl.when(count >= MIN_SIGMA_DIFFERENCES).then(
+                pl.col("moving_range") / MR_TO_SIGMA
+            ),
+            sigma_robust=pl.when(count >= MIN_ROBUST_DIFFERENCES).then(
+                pl.col("moving_range_median") / MEDIAN_MR_TO_SIGMA
+            ),
+        )
+        .drop("moving_range", "moving_range_median")
+    )
+
+
+def with_means(rows: pl.DataFrame, points: pl.DataFrame, settings: MethodSettings) -> pl.DataFrame:
+    """Add three-year means for noisy series, the baseline outlier flag, and se from σ.
+
+    A series is noisy when σ is known and z·σ·√2 > R (for targets without a positive R, such
+    as direction and gap targets: > noise_abs): one year's change could not show the whole
+    target. Then the baseline is the mean of b'−1 … b'+1 and the latest the mean of t−2 … t;
+    if either has fewer than 2 values, neither is averaged. A mean of m values has se = σ/√m,
+    a single value se = σ. The baseline is an outlier when it differs from the mean of its
+    neighbours b'−1 and b'+1 (those that exist) by more than 3·σ̃.
+    """
+    base, latest = pl.col("baseline_year"), pl.col("latest_year")
+    in_base = (pl.col("period") >= base - 1) & (pl.col("period") <= base + 1)
+    in_latest = (pl.col("period") >= latest - 2) & (pl.col("period") <= latest)
+    neighbour = (pl.col("period") == base - 1) | (pl.col("period") == base + 1)
+    value, period = pl.col("value"), pl.col("period")
+    windows = (
+        points.select(*ROW_KEY, "period", "value")
+        .join(
+            rows.filter("moving_range_rule").select(*ROW_KEY, "baseline_year", "latest_year"),
+            on=ROW_KEY,
+        )
+        .group_by(ROW_KEY)
+        .agg(
+            baseline_mean=value.filter(in_base).mean(),
+            baseline_count=in_base.sum(),
+            baseline_mean_from=period.filter(in_base).min(),
+            baseline_mean_to=period.filter(in_base).max(),
+            latest_mean=value.filter(in_latest).mean(),
+            latest_count=in_latest.sum(),
+            latest_mean_from=period.filter(in_latest).min(),
+            latest_mean_to=period.filter(in_latest).max(),
+            neighbour_mean=value.filter(neighbour).mean(),
+        )
+    )
+    scale = pl.when(pl.col("required_change") > 0).then("required_change")
+    noisy = (
+        settings.confidence_z * pl.col("sigma") * 2**0.5
+        > scale.otherwise(pl.lit(settings.noise_abs))
+    ).fill_null(False)
+    uses_means = (
+        noisy
+        & (pl.col("baseline_count") >= MEAN_MIN_VALUES)
+        & (pl.col("latest_count") >= MEAN_MIN_VALUES)
+    ).fill_null(False)
+    mean_columns = [
+        "baseline_mean", "baseline_mean_from", "baseline_mean_to",
+        "latest_mean", "latest_mean_from", "latest_mean_to",
+    ]  # fmt: skip
+    sigma = pl.col("sigma")
+    return (
+        rows.join(windows, on=ROW_KEY, how="left")
+        .with_columns(uses_means=uses_means)
+        .with_columns(
+            *[pl.when("uses_means").then(name).alias(name) for name in mean_columns],
+            baseline_se=pl.coalesce(
+                "baseline_se",
+                pl.when("uses_means")
+                .then(sigma / pl.col("baseline_count").sqrt())
+                .otherwise(sigma),
+            ),
+            latest_se=pl.coalesce(
+                "latest_se",
+                pl.when("uses_means").then(sigma / pl.col("latest_count").sqrt()).otherwise(sigma),
+            ),
+            baseline_outlier=pl.when(
+                pl.col("sigma_robust").is_not_null() & pl.col("neighbour_mean").is_not_null()
+            ).then(
+                (pl.col("baseline_value") - pl.col("neighbour_mean")).abs()
+                > OUTLIER_SIGMAS * pl.col("sigma_robust")
+            ),
+        )
+        .with_columns(
+            baseline_level=pl.coalesce("baseline_mean", "baseline_value"),
+            latest_level=pl.coalesce("latest_mean", "latest_value"),
+        )
+    )
 
 
 def with_target(rows: pl.DataFrame) -> pl.DataFrame:
@@ -280,8 +476,11 @@ def with_target(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_change(rows: pl.DataFrame) -> pl.DataFrame:
-    """Add Δ = y_t − y_b (in the indicator's unit), Δd = d·Δ and the share achieved Δd/R."""
-    return rows.with_columns(change=pl.col("latest_value") - pl.col("baseline_value")).with_columns(
+    """Add Δ = y_t − y_b (in the indicator's unit), Δd = d·Δ and the share achieved Δd/R.
+
+    With three-year means, Δ is the difference of the means.
+    """
+    return rows.with_columns(change=pl.col("latest_level") - pl.col("baseline_level")).with_columns(
         change_directed=pl.col("direction") * pl.col("change"),
         share_achieved=pl.when(pl.col("required_change") > 0).then(
             pl.col("direction") * pl.col("change") / pl.col("required_change")
@@ -294,6 +493,8 @@ def with_path(rows: pl.DataFrame) -> pl.DataFrame:
 
     The path runs from (baseline year actually used, y_b) to (T, y*), flat after T (ours: a
     neighbouring baseline year is where the series was measured, so the line starts there).
+    It starts at the single baseline value even when means are used (the documents fix the
+    target from it); how far ahead is measured from the latest mean then.
     """
     elapsed = pl.col("latest_year") - pl.col("baseline_year")
     span = pl.col("target_year") - pl.col("baseline_year")
@@ -302,7 +503,7 @@ def with_path(rows: pl.DataFrame) -> pl.DataFrame:
         expected_value=pl.col("baseline_value")
         + (pl.col("target_value") - pl.col("baseline_value")) * fraction
     ).with_columns(
-        ahead_of_path=pl.col("direction") * (pl.col("latest_value") - pl.col("expected_value"))
+        ahead_of_path=pl.col("direction") * (pl.col("latest_level") - pl.col("expected_value"))
     )
 
 
@@ -341,10 +542,11 @@ def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) 
         .when(pl.col("latest_value").is_null())
         .then(pl.lit("no_value_after_baseline"))
         .when(
-            (pl.col("required_change") > 0) & (pl.col("change_margin") > pl.col("required_change"))
+            (pl.col("required_change") > 0)
+            & (pl.col("change_margin") > settings.uncertain_factor * pl.col("required_change"))
         )
         .then(pl.lit("interval_exceeds_target"))
-        .when(pl.col("direction") * (pl.col("latest_value") - pl.col("target_value")) >= 0)
+        .when(pl.col("direction") * (pl.col("latest_level") - pl.col("target_value")) >= 0)
         .then(pl.lit("latest_beyond_target"))
         .when(~pl.col("is_significant"))
         .then(pl.lit("not_significant"))
@@ -362,12 +564,7 @@ def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) 
     )
     reason = (
         pl.when(pl.col("baseline_value").is_null())
-        .then(
-            pl.col("baseline_year_planned").map_elements(
-                lambda year: wording.missing_baseline_reason(year, settings.baseline_window),
-                return_dtype=pl.String,
-            )
-        )
+        .then(wording.missing_baseline_reason_expr(settings.baseline_window))
         .when(pl.col("latest_value").is_null())
         .then(
             pl.format(
@@ -381,43 +578,22 @@ def with_status(rows: pl.DataFrame, settings: MethodSettings, report_year: int) 
         rows.with_columns(decided_by=decided_by, reason=reason)
         .with_columns(status=pl.col("decided_by").replace_strict(RULES, return_dtype=pl.String))
         .with_columns(
-            status_label=pl.when(
-                (pl.col("status") == "improving")
-                & pl.col("target_kind").is_in(["direction", "gap"])
-            )
-            .then(pl.lit(IMPROVING_WITHOUT_PACE_LABEL))
-            .otherwise(pl.col("status").replace_strict(LABELS, return_dtype=pl.String)),
+            status_label=pl.col("status").replace_strict(LABELS, return_dtype=pl.String),
             status_symbol=pl.col("status").replace_strict(SYMBOLS, return_dtype=pl.String),
         )
     )
 
 
-def with_explanation(rows: pl.DataFrame) -> pl.DataFrame:
-    """Add the comparison note and the Swedish explanation of each row.
+def with_explanation(rows: pl.DataFrame, settings: MethodSettings) -> pl.DataFrame:
+    """Add the comparison note and the Swedish explanation of each row (pipelines/wording.py).
 
-    The note warns when the change crosses surveys (Liv & Hälsa against HLV) or compares two
-    overlapping multi-year windows, whose values share years (survey-data.md, point 7); the
-    status still treats them as independent, which overstates se_Δ and so errs towards
-    no_change and too_uncertain.
+    The note warns when the change compares two overlapping multi-year windows, whose values
+    share years (survey-data.md, point 7); the status still treats them as independent, which
+    overstates se_Δ and so errs towards no_change and too_uncertain. (A change across surveys
+    is never computed: with_survey.)
     """
-    note_fields = [
-        "baseline_survey", "latest_survey", "crosses_surveys", "window_years",
-        "baseline_year", "latest_year",
-    ]  # fmt: skip
-    fields = [
-        "unit", "direction", "target_kind", "target_amount", "baseline_year_planned",
-        "baseline_year", "baseline_value", "latest_year", "latest_value", "target_year",
-        "target_value", "required_change", "change", "expected_value", "ahead_of_path",
-        "se_change", "change_margin", "noise_floor", "status", "reason", "comparison_note",
-        "window_years", "baseline_basis",
-    ]  # fmt: skip
-    return rows.with_columns(
-        comparison_note=pl.when(pl.col("latest_year").is_not_null()).then(
-            pl.struct(note_fields).map_elements(wording.comparison_note, return_dtype=pl.String)
-        )
-    ).with_columns(
-        explanation=pl.struct(fields).map_elements(wording.explain, return_dtype=pl.String)
-    )
+    noted = rows.with_columns(comparison_note=wording.comparison_note_expr())
+    return wording.with_explanation(noted, settings.uncertain_factor)
 
 
 # --- around the status ----------------------------------------------------------------------
@@ -574,18 +750,21 @@ def compute_progress(
     points = with_standard_error(
         indicator_points(indicators, current), units, settings.confidence_z
     )
+    rows, used = with_survey(rows, points, settings.survey_for(county_id))
     return (
-        rows.pipe(with_baseline, points, settings.baseline_window)
-        .pipe(with_latest, points)
+        rows.pipe(with_baseline, used, settings.baseline_window)
+        .pipe(with_latest, used)
         .pipe(with_target)
+        .pipe(with_noise_level, used)
+        .pipe(with_means, used, settings)
         .pipe(with_change)
         .pipe(with_path)
         .pipe(with_uncertainty, settings)
         .pipe(with_status, settings, report_year)
-        .pipe(with_explanation)
-        .pipe(with_comparisons, points, county)
-        .pipe(with_rank, points, county)
-        .pipe(with_gender_gap, points)
+        .pipe(with_explanation, settings)
+        .pipe(with_comparisons, used, county)
+        .pipe(with_rank, used, county)
+        .pipe(with_gender_gap, used)
         .pipe(with_next_publication, series)
         .with_columns(report_year=pl.lit(report_year, dtype=pl.Int32))
         .pipe(conform, PROGRESS_SCHEMA)

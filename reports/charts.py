@@ -217,6 +217,19 @@ def trend_chart(
                 .mark_text(dy=16, fontSize=11, color="#7a2e5c", fontWeight="bold")
                 .encode(x=x, y=y, text=alt.Text("label:N"))
             )
+    means = means_marks(status, unit)
+    if means.height:
+        # the status compared three-year means (a noisy series): draw them where they lie
+        layers.append(
+            alt.Chart(means, description="Treårsmedelvärden som statusen jämför")
+            .mark_rule(strokeWidth=3, color=AREA_COLOUR, opacity=0.7)
+            .encode(x=x, x2=alt.X2("period_to:Q"), y=y)
+        )
+        layers.append(
+            alt.Chart(means)
+            .mark_text(dy=12, fontSize=10, color=MUTED_TEXT)
+            .encode(x=x, y=y, text=alt.Text("label:N"))
+        )
     if is_number(latest_value) and latest_year:
         latest = pl.DataFrame(
             {
@@ -568,3 +581,28 @@ def _titled(
         .properties(width=width, height=14 * len(footer))
     )
     return alt.vconcat(plot, foot, spacing=14).properties(title=heading, description=description)
+
+
+def means_marks(status: Mapping[str, Any], unit: str) -> pl.DataFrame:
+    """The three-year means a status compared, as segments: years, value and a label
+    ("Medel 2016–2018: 89,2 %"); empty when the status compared single values."""
+    schema = {
+        "period": pl.Float64,
+        "period_to": pl.Float64,
+        "value": pl.Float64,
+        "label": pl.String,
+    }
+    if not status.get("uses_means"):
+        return pl.DataFrame(schema=schema)
+    marks = [
+        {
+            "period": float(status[f"{side}_mean_from"]),
+            "period_to": float(status[f"{side}_mean_to"]),
+            "value": status[f"{side}_mean"],
+            "label": f"Medel {status[f'{side}_mean_from']}–{status[f'{side}_mean_to']}: "
+            f"{format_value(status[f'{side}_mean'], unit)}",
+        }
+        for side in ("baseline", "latest")
+        if is_number(status.get(f"{side}_mean"))
+    ]
+    return pl.DataFrame(marks, schema=schema)

@@ -16,6 +16,25 @@ from pipelines.warehouse import read_report_frames
 from reports.pages import ReportContext, report_context
 
 
+class ReportYearError(ValueError):
+    """A report year the warehouse cannot report on: a usage error (exit code 64)."""
+
+
+def check_report_year(year: int, indicators: pl.DataFrame, observations: pl.DataFrame) -> None:
+    """Refuse a year before the catalog's earliest baseline or after the last year with a
+    value: every page would only say that the baseline is missing (issue 13)."""
+    earliest = indicators["baseline_year"].min()
+    latest = observations.filter(pl.col("value").is_not_null())["period"].max()
+    if earliest is None or latest is None:
+        return  # nothing to report on at all; the pages say so
+    first, last = int(earliest), int(latest)  # type: ignore[arg-type]
+    if not first <= year <= last:
+        raise ReportYearError(
+            f"--year {year} is outside the years this catalog can report on: {first}–{last} "
+            f"(its earliest baseline year to the last year with a value)"
+        )
+
+
 @dataclass(frozen=True)
 class ReportInputs:
     progress: pl.DataFrame
@@ -61,6 +80,8 @@ def load_report_inputs(
     stored_years = frames.progress["report_year"].drop_nulls().unique().to_list()
     stored_year: int | None = stored_years[0] if len(stored_years) == 1 else None
     year: int = report_year or stored_year or dt.date.today().year
+    if report_year is not None:
+        check_report_year(report_year, frames.indicators, observations)
     rows = (
         frames.progress
         if year == stored_year

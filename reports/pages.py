@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from models.areas import RIKET_ID
 from models.status import STATUSES
-from models.swedish import GENDER_NAMES, format_date
+from models.swedish import GENDER_NAMES
 from pipelines.wording import baseline_assumption
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
@@ -29,11 +29,14 @@ from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
     SOURCE_VALUES,
+    change_text,
     data_date_text,
     descriptive_sentence,
     format_value,
     is_descriptive,
+    next_value_text,
     slugify,
+    status_survey,
     status_text,
     target_text,
 )
@@ -176,9 +179,12 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
         roles["riket"] = ctx.riket_id
         points = pl.concat(
             [
-                indicator_points(ctx.observations, indicator, [role_area]).with_columns(
-                    role=pl.lit(role)
-                )
+                indicator_points(
+                    ctx.observations,
+                    indicator,
+                    [role_area],
+                    survey=status_survey(ctx.row(iid, role_area)),  # the status's own series
+                ).with_columns(role=pl.lit(role))
                 for role, role_area in roles.items()
             ]
         )
@@ -400,15 +406,18 @@ def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
         TableLine(
             gender=gender,
             name=entry.indicator["title"] if gender == "T" else GENDER_NAMES[gender],
-            row=_display_row(row or {}),
+            row=_display_row(row or {}, str(entry.indicator["unit"])),
             explanation=str((row or {}).get("explanation") or (row or {}).get("reason") or ""),
         )
         for gender, row in rows
     ]
 
 
-def _display_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields a table row shows; absent ones are None, so the template prints "–"."""
+def _display_row(row: Mapping[str, Any], unit: str) -> dict[str, Any]:
+    """The fields a table row shows; absent ones are None, so the template prints "–".
+
+    `change_text` is the change as shown: the displayed values' difference with its margin.
+    """
     fields = (
         "baseline_year",
         "baseline_value",
@@ -419,7 +428,7 @@ def _display_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "status",
         "status_label",
     )
-    return {name: row.get(name) for name in fields}
+    return {name: row.get(name) for name in fields} | {"change_text": change_text(row, unit)}
 
 
 def _indicator_view(
@@ -496,8 +505,7 @@ def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
 def _next_data(ctx: ReportContext, entry: IndicatorEntry, row: Mapping[str, Any]) -> str:
     """When the next value is expected, and whether it can come before the target year."""
     text = ""
-    if row.get("next_publication") is not None:
-        text += f" Nästa värde väntas {format_date(row['next_publication'])}."
+    text += next_value_text(row.get("next_publication"), ctx.data_date)
     target_year = entry.indicator.get("target_year")
     if row.get("no_new_before_target") and target_year and target_year >= ctx.report_year:
         text += f" Inget nytt värde hinner komma före målåret {target_year}."

@@ -28,12 +28,15 @@ def indicator_points(
     indicator: Mapping[str, Any],
     area_ids: Sequence[str],
     genders: Sequence[str] = ("T",),
+    survey: str | None = None,
 ) -> pl.DataFrame:
     """The values an indicator plots for these areas, derived by the status method itself.
 
     One definition of complement (100 − `of`, interval mirrored) and gap (|women − men|, no
     interval) serves both the status and the chart, so a chart never shows another point than
-    the one the status used. Missing values stay out, never zero.
+    the one the status used. Missing values stay out, never zero. With `survey` (a tag such as
+    "livohalsa"), a series that mixes surveys keeps only that survey's points: the status's
+    own series, whose last point is the status's latest value.
     """
     one = pl.DataFrame(
         [{name: indicator.get(name) for name in INDICATORS_SCHEMA}], schema=INDICATORS_SCHEMA
@@ -42,6 +45,8 @@ def indicator_points(
         observations.filter(pl.col("area_id").is_in(list(area_ids))), OBSERVATION_SCHEMA
     )
     points = method.indicator_points(one, method.current_observations(observed, ALL_YEARS))
+    if survey is not None:
+        points = points.filter(pl.col("survey").is_null() | (pl.col("survey") == survey))
     return (
         points.filter(pl.col("gender").is_in(list(genders)))
         .select([pl.col(name).cast(dtype) for name, dtype in POINT_SCHEMA.items()])

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from models.status import STATUS_BY_CODE, STATUSES, StatusStyle
-from reports.text import SOURCE_PROCESSED, SOURCE_VALUES, format_change, format_value
+from reports.text import SOURCE_PROCESSED, SOURCE_VALUES, format_value
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -46,7 +46,6 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["value"] = lambda value, unit: format_value(value, str(unit))
-    env.filters["change"] = lambda value, unit: format_change(value, str(unit))
     env.globals.update(
         statuses=STATUSES,
         status_style=status_style,

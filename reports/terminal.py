@@ -13,15 +13,42 @@ from models.swedish import GENDER_NAMES, format_number
 from pipelines.warehouse import read_status_rows
 
 GENDERS = ("T", "K", "M", "all")
+STATUS_COLUMNS = (
+    "area_id", "area_name", "catalog_id", "indicator_id", "title", "gender", "baseline_year",
+    "baseline_value", "latest_year", "latest_value", "change", "target_value", "status",
+    "status_label", "status_symbol", "explanation",
+)  # fmt: skip
 
 
-def status_rows(db_path: Path, catalog_id: str, areas: Sequence[str], gender: str) -> pl.DataFrame:
-    """Status rows of one catalog, for the given areas (ids, names or slugs; all when empty).
+def recomputed_rows(
+    progress: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
+) -> pl.DataFrame:
+    """Status rows recomputed for another report year, shaped as read_status_rows's."""
+    return (
+        progress.join(areas.select("area_id", "kind", area_name="name"), on="area_id")
+        .join(
+            indicators.select("catalog_id", "indicator_id", "title", "goal_area"),
+            on=["catalog_id", "indicator_id"],
+        )
+        .sort("kind", "area_name", "goal_area", "indicator_id", "gender")
+        .select(STATUS_COLUMNS)
+    )
+
+
+def status_rows(
+    db_path: Path,
+    catalog_id: str,
+    areas: Sequence[str],
+    gender: str,
+    recomputed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Status rows of one catalog, for the given areas (ids, names or slugs; all when empty): the
+    stored rows, or `recomputed` ones for another report year.
 
     Raises models.names.BadInput for an unknown area or gender, and when nothing is left.
     """
     chosen_gender = resolve_choice("gender", gender, GENDERS)
-    rows = read_status_rows(db_path, catalog_id)
+    rows = read_status_rows(db_path, catalog_id) if recomputed is None else recomputed
     if rows.is_empty():
         raise NothingMatches(f"no status rows for catalog {catalog_id!r}; has a refresh run?")
     if areas:

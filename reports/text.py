@@ -119,3 +119,58 @@ def status_text(code: str | None, label: str | None = None) -> str:
 
 def data_date_text(data_date: dt.date) -> str:
     return f"Data hämtade {format_date(data_date)}"
+
+
+Z_95 = 1.96  # the method's default confidence_z: the margin shown with a change
+
+
+def _displayed(value: float, unit: str) -> float:
+    """The value as a table shows it (the unit's decimals), as a number."""
+    return round(value, UNIT_DECIMALS.get(unit, 1))
+
+
+def change_text(row: Mapping[str, Any], unit: str) -> str:
+    """The change as the page shows it, with its uncertainty: "−1,9 ± 2,8 procentenheter".
+
+    The change is the difference of the displayed values (75,2 → 77,6 is +2,4, whatever the
+    unrounded difference rounds to); of the three-year means when the status used them, which
+    the text then says. The margin is 1,96·se_change where the uncertainty is known.
+    """
+    if row.get("uses_means") and is_number(row.get("baseline_mean")):
+        first, last = row.get("baseline_mean"), row.get("latest_mean")
+    else:
+        first, last = row.get("baseline_value"), row.get("latest_value")
+    if not (is_number(first) and is_number(last)):
+        return format_change(row.get("change"), unit)
+    decimals = UNIT_DECIMALS.get(unit, 1)
+    change = round(_displayed(last, unit) - _displayed(first, unit), decimals)  # type: ignore[arg-type]
+    text = format_value(change, unit, signed=True)
+    se_change = row.get("se_change")
+    if is_number(se_change):
+        text += f" ± {format_number(Z_95 * se_change, decimals)}"  # type: ignore[operator]
+    words = UNITS.get(unit, ("", ""))[1]
+    means = " (treårsmedelvärden)" if row.get("uses_means") else ""
+    return f"{text} {words}{means}".strip()
+
+
+def next_value_text(next_publication: dt.date | None, data_date: dt.date) -> str:
+    """When the next value is expected; a date already passed is never shown as expected.
+
+    Kolada moves a KPI's publication date once the value is out, so a date on or before the
+    data date with no newer value means the value is late.
+    """
+    if next_publication is None:
+        return ""
+    if next_publication > data_date:
+        return f" Nästa värde väntas {format_date(next_publication)}."
+    return (
+        f" Nästa värde väntades {format_date(next_publication)} men hade inte kommit när data "
+        f"hämtades {format_date(data_date)}."
+    )
+
+
+def status_survey(row: Mapping[str, Any] | None) -> str | None:
+    """The survey tag ("livohalsa") whose points a status row used, for its chart's line."""
+    if not row:
+        return None
+    return row.get("latest_survey") or row.get("baseline_survey")

@@ -42,7 +42,8 @@ aktuellt export status_wide --catalog np2022 --out status.xlsx
 
 Ids are strings (`'0017'`, `'1780'`, `'kolada:N15428'`); a missing value is null, never 0;
 times are UTC. The same descriptions are in the file itself:
-`SELECT table_name, column_name, comment FROM duckdb_columns()`.
+`SELECT table_name, column_name, comment FROM duckdb_columns()`. The status columns of
+`progress` are the quantities of [the method](method.md).
 """
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from config import LIVOHALSA_COUNTIES  # CDUST: survey-data.md §1.1
 from models.areas import Area
 from models.schema import OBSERVATION_SCHEMA, conform
 
@@ -622,8 +623,6 @@ LIVOHALSA_KPIS = (
 # exactly these years; waves 2000 and 2004 predate the KPIs). Region Värmland's 2022 page lists
 # the waves 2000, 2004, 2008, 2012, 2017, 2022 (survey-data.md §1.1).
 LIVOHALSA_YEARS = (2008, 2012, 2017, 2022)
-# CDUST: Uppsala, Södermanland, Värmland, Örebro, Västmanland (survey-data.md §1.1).
-LIVOHALSA_COUNTIES = ("0003", "0004", "0017", "0018", "0019")
 HLV_WINDOW_YEARS = 4  # Kolada: "glidande flerårsmedelvärde för åren T till T-3"
 
 

@@ -214,7 +214,7 @@ CASES: list[Case] = [
     ("direction only, with intervals: never too uncertain", dict(target_kind="direction",
      target_amount=None), "2017,50,45,55\n2022,51,46,56", "no_change", "not_significant", {}),
     ("direction only, better", dict(target_kind="direction", target_amount=None),
-     "2017,50\n2022,51", "improving", "right_direction",
+     "2017,50\n2022,51", "right_direction", "right_direction",
      {"target_value": None, "expected_value": None, "noise_floor": 0.5}),
     ("direction only, below noise_abs", dict(target_kind="direction", target_amount=None),
      "2017,50\n2022,50.4", "no_change", "below_noise_floor", {}),
@@ -267,7 +267,7 @@ def test_gap_target_follows_the_women_men_difference():
     assert row["baseline_value"] == pytest.approx(4.0)  # |84,0 − 80,0|
     assert row["latest_value"] == pytest.approx(3.3)
     assert row["change"] == pytest.approx(-0.7)
-    assert (row["status"], row["decided_by"]) == ("improving", "right_direction")
+    assert (row["status"], row["decided_by"]) == ("right_direction", "right_direction")
     assert row["baseline_se"] is None  # no interval for a gap (see indicator_points)
     assert row["explanation"].startswith("Skillnaden mellan kvinnor och män har minskat")
 
@@ -286,7 +286,7 @@ def test_gap_between_the_k_and_m_values_of_one_series():
                     target_kind="gap", target_amount=None)  # fmt: skip
     row = row_of(progress(obs, gap))
     assert (row["baseline_value"], row["latest_value"]) == (8.0, 6.0)
-    assert row["status"] == "improving"
+    assert row["status"] == "right_direction"
 
 
 def test_complement_flips_the_value_and_its_interval():
@@ -370,18 +370,31 @@ def test_liv_och_halsa_baseline_is_compared_with_liv_och_halsa():
     assert row["comparison_note"] is None
 
 
-def test_crossing_surveys_falls_back_and_says_so():
+def test_a_survey_without_a_baseline_in_its_survey_is_not_compared_across_surveys():
+    # v1 compared Liv & Hälsa 2017 with HLV 2021 and noted it; v2 never crosses surveys
     row = status_of(
         """
         period,value,survey
-        2017,70,livohalsa
+        2017,70,hlv
         2020,72,hlv
-        2021,73,hlv
+        2022,73,livohalsa
         """
     )
-    assert row["latest_year"] == 2021
-    assert "Liv & Hälsa" in row["comparison_note"] and "HLV" in row["comparison_note"]
-    assert row["comparison_note"] in row["explanation"]
+    assert (row["status"], row["survey"]) == ("not_assessable", "Liv & Hälsa")
+    assert row["reason"].startswith("Värde för basåret 2017 saknas i Liv & Hälsa.")
+    assert (row["latest_year"], row["latest_value"]) == (2022, 73.0)  # shown: Liv & Hälsa's
+
+
+def test_the_catalog_or_the_setting_chooses_the_survey():
+    text = "period,value,survey\n2017,70,livohalsa\n2018,60,hlv\n2022,71,livohalsa\n2024,50,hlv"
+    hlv = row_of(progress(observations(text), settings=MethodSettings(status_survey="hlv")))
+    assert (hlv["survey"], hlv["baseline_year"], hlv["latest_year"]) == (
+        "Hälsa på lika villkor", 2018, 2024,
+    )  # fmt: skip
+    named = status_of(text, survey="hlv")
+    assert named["latest_value"] == 50.0
+    county_default = status_of(text)  # Värmland runs Liv & Hälsa
+    assert (county_default["survey"], county_default["latest_value"]) == ("Liv & Hälsa", 71.0)
 
 
 def test_overlapping_multi_year_windows_are_noted():
@@ -552,7 +565,8 @@ def test_improving_on_a_direction_only_target_is_labelled_without_a_pace() -> No
         "period,value\n2017,50\n2022,51", target_kind="direction", target_amount=None
     )
     paced = status_of("period,value\n2017,50\n2022,51")  # +2 pp by 2022: behind the path
-    assert direction_only["status"] == paced["status"] == "improving"
+    # v2: a target without a pace is right_direction, counted apart from improving
+    assert (direction_only["status"], paced["status"]) == ("right_direction", "improving")
     assert direction_only["status_label"] == "Rätt riktning"
     assert paced["status_label"] == "Rätt riktning, men för långsamt"
 
@@ -583,6 +597,6 @@ def test_a_tiny_decisive_change_is_shown_with_two_decimals_not_as_no_change() ->
         )
     )
     assert row["status"] == "no_change"  # below the default noise floor of 0,5
-    assert settings_row["status"] == "improving"
+    assert settings_row["status"] == "right_direction"
     assert "+0,04" in settings_row["explanation"]
     assert "i stort sett inte förändrats" not in settings_row["explanation"]

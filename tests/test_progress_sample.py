@@ -42,51 +42,59 @@ def row(rows: pl.DataFrame, area_id: str) -> dict:
     return rows.filter(pl.col("area_id") == area_id).row(0, named=True)
 
 
-def test_karlstad_has_moved_the_wrong_way(behoriga):
+def test_karlstad_has_no_change_beyond_its_year_to_year_variation(behoriga):
     # 2017: 89,17345751 %; latest 2025: 88,774555 % (Kolada v3, fetched 2026-07-06).
-    # Δ = 88,774555 − 89,17345751 = −0,39890251 pp; Δd = −0,399; R = 2; target 91,17345751 %.
-    # Not met (88,8 < 91,2); no uncertainty known, |Δd| = 0,399 ≥ 0,2 → a change, and Δd < 0.
+    # v1 said worsening (Δ = −0,399 ≥ the noise floor 0,2). v2 (method.md's worked example):
+    # σ = 1,7805 from 10 one-year differences; 1,96·σ·√2 = 4,94 > R = 2, so three-year means
+    # 2016–2018 = 89,171 → 2023–2025 = 87,235, Δ = −1,936; 1,96·se_Δ = 2,849 > |Δ|: no_change.
     karlstad = row(behoriga, "1780")
     assert (karlstad["baseline_year"], karlstad["latest_year"]) == (2017, 2025)
     assert karlstad["baseline_value"] == pytest.approx(89.17345751)
     assert karlstad["latest_value"] == pytest.approx(88.774555)
-    assert karlstad["change"] == pytest.approx(-0.39890251)
-    assert karlstad["target_value"] == pytest.approx(91.17345751)
-    assert karlstad["noise_floor"] == pytest.approx(0.2)
+    assert karlstad["sigma"] == pytest.approx(1.7805, abs=5e-5)
+    assert karlstad["change"] == pytest.approx(-1.936, abs=5e-4)
+    assert karlstad["target_value"] == pytest.approx(91.17345751)  # from the single 2017 value
     # path: flat after 2022, so the expected value is the target itself
     assert karlstad["expected_value"] == pytest.approx(91.17345751)
-    assert (karlstad["status"], karlstad["decided_by"]) == ("worsening", "wrong_direction")
+    assert (karlstad["status"], karlstad["decided_by"]) == ("no_change", "not_significant")
     assert karlstad["explanation"] == (
-        "Andelen har minskat från 89,2 % (2017) till 88,8 % (2025), −0,4 procentenheter. "
-        "Målet var +2 procentenheter till 2022 (91,2 %). Fel riktning."
+        "Medelvärdet har minskat från 89,2 % (medelvärdet 2016–2018) till 87,2 % "
+        "(medelvärdet 2023–2025), −2,0 procentenheter. "
+        "Målet var +2 procentenheter till 2022 (91,2 %). Ingen säkerställd förändring: "
+        "skillnaden är mindre än den normala variationen mellan åren (±2,8 procentenheter)."
     )
     # Region Värmland and Riket have no 2025 value in the sample: no comparison for that year.
     assert karlstad["county_value"] is None and karlstad["riket_value"] is None
 
 
 def test_region_varmland_has_met_its_target(behoriga):
-    # 2017: 82,3 %; latest 2022: 85,7 %. Δ = +3,4 pp; target 82,3 + 2 = 84,3 %; 85,7 ≥ 84,3.
+    # 2017: 82,3 %; latest 2022: 85,7 %; target 82,3 + 2 = 84,3 %. v2: σ = 1,516 makes the
+    # series noisy for a 2 pp target, so means: 2016–2018 = 82,93 → 2020–2022 = 85,80, and
+    # the latest mean 85,8 ≥ 84,3 (v1 compared the single values: Δ = +3,4).
     region = row(behoriga, "0017")
     assert (region["baseline_value"], region["latest_year"], region["latest_value"]) == (
         82.3,
         2022,
         85.7,
     )
-    assert region["change"] == pytest.approx(3.4)
+    assert region["uses_means"] is True
+    assert region["change"] == pytest.approx(85.8 - 82.933333, abs=1e-5)
     assert region["target_value"] == pytest.approx(84.3)
-    assert region["share_achieved"] == pytest.approx(1.7)  # 3,4 / 2
+    assert region["share_achieved"] == pytest.approx((85.8 - 82.933333) / 2, abs=1e-5)
     assert (region["status"], region["decided_by"]) == ("target_met", "latest_beyond_target")
     assert (region["county_value"], region["riket_value"]) == (85.7, 85.310222)
 
 
 def test_riket_has_met_its_target(behoriga):
-    # 2017: 82,5 %; latest 2022: 85,310222 %. Δ = +2,810222 pp; target 84,5 %; 85,3 ≥ 84,5.
+    # 2017: 82,5 %, target 84,5 %. v2 means: 2016–2018 = 84,73 → 2020–2022 = 85,92; the
+    # latest mean is past the target fixed from the single 2017 value (v1: +2,810222).
     riket = row(behoriga, "0000")
-    assert riket["change"] == pytest.approx(2.810222)
+    assert riket["change"] == pytest.approx(85.920883 - 84.733333, abs=1e-5)
     assert riket["target_value"] == pytest.approx(84.5)
     assert riket["status"] == "target_met"
     assert riket["explanation"] == (
-        "Andelen har ökat från 82,5 % (2017) till 85,3 % (2022), +2,8 procentenheter. "
+        "Medelvärdet har ökat från 84,7 % (medelvärdet 2016–2018) till 85,9 % "
+        "(medelvärdet 2020–2022), +1,2 procentenheter. "
         "Målet var +2 procentenheter till 2022 (84,5 %). Målet är nått."
     )
 

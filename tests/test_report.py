@@ -12,7 +12,7 @@ import pytest
 
 from reports.pages import area_page_html, build_report, index_page_html, report_context
 from reports.seminar import build_charts
-from reports.text import format_change, format_value
+from reports.text import change_text, format_value
 from tests.report_fixtures import COUNTY_ID, report_data, with_title
 
 SCRIPT_TITLE = 'Behöriga <script>alert("x")</script> & "elever"'
@@ -111,7 +111,7 @@ def assert_cells_show_row(cells: list[str], row: dict) -> None:
     assert cells[2] == format_value(row["baseline_value"], unit)
     assert cells[3] == str(row["latest_year"] or "–")
     assert cells[4] == format_value(row["latest_value"], unit)
-    assert cells[5] == format_change(row["change"], unit)
+    assert cells[5] == change_text(row, unit)  # displayed values' difference, ± its margin
     assert cells[6] == format_value(row["target_value"], unit)
     assert row["status_label"] in cells[7]
     for cell, value in ((cells[2], row["baseline_value"]), (cells[4], row["latest_value"])):

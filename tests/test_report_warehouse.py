@@ -3,8 +3,10 @@ real refresh, and its table is compared with the `progress` rows read back from 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -70,8 +72,13 @@ def test_the_page_says_when_the_next_value_is_expected(built: tuple[Path, Path])
         "AND indicator_id = 'behoriga_yrkesprogram' AND gender = 'T'",
     )["next_publication"][0]
     assert expected is not None  # from the series metadata (Kolada publication_date)
+    fetched = read_query(db_path, "SELECT max(finished_at) AS at FROM runs")["at"][0].date()
     page = (out / "karlstad.html").read_text(encoding="utf-8")
-    assert f"Nästa värde väntas {format_date(expected)}." in page
+    if expected > fetched:
+        assert f"Nästa värde väntas {format_date(expected)}." in page
+    else:  # a date already passed is never shown as expected: the value is late
+        assert f"Nästa värde väntades {format_date(expected)} men hade inte kommit" in page
+        assert f"Nästa värde väntas {format_date(expected)}" not in page
 
 
 def test_an_earlier_report_year_uses_no_later_value(
@@ -97,13 +104,18 @@ def test_a_direction_only_target_is_not_called_too_slow_on_the_page(
     db_path, out = built
     stored = read_query(
         db_path,
-        "SELECT status, status_label FROM progress WHERE catalog_id = 'np2022' "
-        "AND area_id = '1780' AND indicator_id = 'medellivslangd_kvinnor' AND gender = 'T'",
-    ).row(0, named=True)
-    assert stored == {"status": "improving", "status_label": "Rätt riktning"}
+        "SELECT area_id, indicator_id, gender, status, status_label FROM progress "
+        "WHERE target_kind IN ('direction', 'gap')",
+    )
+    # v2: right_direction is its own status; such targets are never improving ("för långsamt")
+    assert "improving" not in stored["status"].to_list()
+    assert "right_direction" in stored["status"].to_list()
+    right = stored.filter(stored["status"] == "right_direction")
+    assert set(right["status_label"]) == {"Rätt riktning"}
     rows = parse((out / "karlstad.html").read_text(encoding="utf-8")).rows
-    cell = rows[("medellivslangd_kvinnor", "1780", "T")][7]
-    assert "Rätt riktning" in cell and "för långsamt" not in cell
+    for key in ("medellivslangd_kvinnor", "medellivslangd_man", "medellivslangd_skillnad"):
+        cell = rows[(key, "1780", "T")][7]
+        assert "för långsamt" not in cell
 
 
 def test_the_rank_names_the_year_it_compares(built: tuple[Path, Path]) -> None:
@@ -118,3 +130,39 @@ def test_the_rank_names_the_year_it_compares(built: tuple[Path, Path]) -> None:
     page = (out / "karlstad.html").read_text(encoding="utf-8")
     expected = f"Plats {row['rank']} av {row['rank_of']} bland länets kommuner ({row['rank_year']})"
     assert expected in page
+
+
+@pytest.mark.parametrize("year", ["1990", "2099"])
+def test_a_report_year_outside_the_data_is_a_usage_error(
+    built: tuple[Path, Path], tmp_path: Path, year: str
+) -> None:
+    db_path, _ = built
+    out = tmp_path / f"report-{year}"
+    result = CliRunner().invoke(
+        app,
+        ["report", "--year", year, "--no-pdf", "--out", str(out), "--db", str(db_path)],
+    )
+    assert result.exit_code == 64, result.output
+    assert f"--year {year} is outside the years this catalog can report on: 2017–2025" in (
+        result.output
+    )
+    assert not out.exists()  # nothing written
+
+
+def test_status_for_another_year_is_recomputed_and_a_year_without_data_refused(
+    built: tuple[Path, Path],
+) -> None:
+    db_path, _ = built
+    runner = CliRunner()
+    earlier = runner.invoke(
+        app, ["status", "--area", "1780", "--year", "2021", "--format", "csv", "--db", str(db_path)]
+    )
+    assert earlier.exit_code == 0, earlier.output
+    rows = pl.read_csv(io.StringIO(earlier.stdout))
+    latest_years = rows["latest_year"].drop_nulls().to_list()
+    assert latest_years and max(latest_years) <= 2021
+    refused = runner.invoke(app, ["status", "--year", "1990", "--db", str(db_path)])
+    assert refused.exit_code == 64
+    assert "--year 1990 is outside the years this catalog can report on: 2017–2025" in (
+        refused.output
+    )

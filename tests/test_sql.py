@@ -50,6 +50,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "JOIN areas a USING (area_id) WHERE p.status = 'worsening' AND p.gender = 'T' "
         "AND a.kind = 'kommun' AND p.catalog_id = 'np2022' AND i.derive_kind IS NULL "
         "AND i.series_id LIKE 'kolada:%' AND p.target_value IS NOT NULL AND i.unit = 'percent' "
+        # one revised value can flip only a status that compares single values, not means (v2)
+        "AND NOT p.uses_means "
         "ORDER BY p.indicator_id, p.area_id LIMIT 1",
     ).row(0, named=True)
     revised = folder / "sample-revised"

@@ -437,7 +437,7 @@ def test_version_1_file_is_upgraded_in_place_keeping_its_data(db_path: Path) -> 
 
     ensure_warehouse(db_path)
 
-    assert read_schema_version(db_path) == SCHEMA_VERSION == 3
+    assert read_schema_version(db_path) == SCHEMA_VERSION == 4
     kept = read_query(db_path, "SELECT area_id, value, survey FROM current_observations")
     assert kept.rows() == [("0017", 80.5, None)]
     runs = read_query(db_path, "SELECT run_id, method_settings FROM runs")
@@ -446,9 +446,10 @@ def test_version_1_file_is_upgraded_in_place_keeping_its_data(db_path: Path) -> 
         db_path,
         "SELECT comment FROM duckdb_columns() WHERE (table_name, column_name) IN "
         "(('observations', 'survey'), ('runs', 'method_settings'), "
-        "('indicators', 'indicator_kind'), ('indicators', 'stand_in'))",
+        "('indicators', 'indicator_kind'), ('indicators', 'stand_in'), ('progress', 'sigma'), "
+        "('progress_history', 'uses_means'), ('indicators', 'survey'))",
     )
-    assert added["comment"].null_count() == 0 and added.height == 4
+    assert added["comment"].null_count() == 0 and added.height == 7
     counts = load(db_path, observations(VALUES).with_columns(survey=pl.lit("livohalsa")), run=2)
     assert counts.revised == 1  # the old 0017 value 80.5 is now 80.25
 
