@@ -299,11 +299,14 @@ def report(
     """
 
     from reports.pages import build_report
+    from reports.progress_display import ProgressDisplay
 
     settings = settings_from(db, county=county)
     inputs = _report_inputs(settings, catalog, year)
     try:
-        written = build_report(inputs.context(), out_dir, area_ids=area or None, pdf=pdf)
+        written = build_report(
+            inputs.context(), out_dir, area_ids=area or None, pdf=pdf, progress=ProgressDisplay()
+        )
     except (ValueError, RuntimeError) as error:
         fail(str(error))
     out.print(f"wrote {len(written)} files; open {out_dir / 'index.html'}")
@@ -331,6 +334,7 @@ def charts(
     Example: aktuellt charts --area 1780 --format png,svg --out out/seminar
     """
 
+    from reports.progress_display import ProgressDisplay
     from reports.seminar import build_charts
 
     settings = settings_from(db, county=county)
@@ -342,10 +346,43 @@ def charts(
             formats=[f.strip() for f in formats.split(",") if f.strip()],
             area_ids=area or None,
             indicator_ids=indicator or None,
+            progress=ProgressDisplay(),
         )
     except (ValueError, RuntimeError) as error:
         fail(str(error))
     out.print(f"charts written; manifest {manifest}")
+
+
+@app.command()
+def deck(
+    area: Annotated[str, typer.Option("--area", help="Area id or name, e.g. 1780 or Karlstad.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The .pptx file to write.")],
+    year: ReportYearOption = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    db: DbOption = None,
+    county: CountyOption = None,
+) -> None:
+    """A PowerPoint deck for the seminar: title, one slide per indicator, county overview.
+
+    Example: aktuellt deck --area 1780 --out karlstad.pptx
+    """
+    from reports.deck import build_deck
+    from reports.progress_display import ProgressDisplay
+
+    if out_path.suffix.lower() != ".pptx":
+        fail(f"--out must name a .pptx file, not {out_path.name!r}", 64)
+    settings = settings_from(db, county=county)
+    inputs = _report_inputs(settings, catalog, year)
+    ctx = inputs.context()
+    by_name = {name.casefold(): area_id for area_id, name in ctx.names.items()}
+    area_id = area if area in ctx.names else by_name.get(area.casefold())
+    if area_id is None:
+        fail(f"unknown area {area!r}: give a Kolada area id such as 1780, or its name", 64)
+    try:
+        written = build_deck(ctx, area_id, out_path, progress=ProgressDisplay())
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    out.print(f"deck written: {written}")
 
 
 def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
