@@ -155,6 +155,7 @@ def test_pages_are_swedish_self_contained_and_name_their_sources(tmp_path: Path)
             assert forbidden not in html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
                 'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
             ), forbidden
+    assert ".pdf" not in paths[0].read_text(encoding="utf-8")  # no PDF written, none linked
     page = paths[1].read_text(encoding="utf-8")
     assert page.count("<svg") == page.count('role="img"') > 5
     assert "@page { size: A4" in page
