@@ -33,10 +33,11 @@ sample: install
 	$(BIN)/python scripts/build_sample.py
 
 # Debian's chromium for the browser tests; installed by the test set-up, never downloaded by
-# Playwright.
+# Playwright. poppler-utils (pdftoppm, pdftotext) lets the tests look at the printed pages.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium poppler-utils >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -459,12 +459,13 @@ def report(
     """
 
     from reports.pages import build_report
+    from reports.progress_display import ProgressDisplay
 
     settings = settings_from(db, county=county)
     ctx = _report_inputs(settings, catalog, year).context()
     area_ids = _report_areas(ctx, area)
     try:
-        written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf)
+        written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf, progress=ProgressDisplay())
     except BadInput:
         raise
     except ValueError as error:
@@ -495,6 +496,7 @@ def charts(
     Example: aktuellt charts --area Karlstad --format png,svg --out out/seminar
     """
 
+    from reports.progress_display import ProgressDisplay
     from reports.seminar import FORMATS, build_charts
 
     settings = settings_from(db, county=county)
@@ -512,6 +514,7 @@ def charts(
             formats=chosen_formats,
             area_ids=area_ids,
             indicator_ids=indicator_ids or None,
+            progress=ProgressDisplay(),
         )
     except BadInput:
         raise
@@ -520,6 +523,38 @@ def charts(
     except RuntimeError as error:  # a chart renderer failed
         fail(str(error), EXIT_ERROR)
     out.print(f"charts written; manifest {manifest}")
+
+
+@app.command()
+def deck(
+    area: Annotated[str, typer.Option("--area", help="Area id or name, e.g. 1780 or Karlstad.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The .pptx file to write.")],
+    year: ReportYearOption = None,
+    catalog: Annotated[str | None, typer.Option("--catalog", help="Catalog id.")] = None,
+    db: DbOption = None,
+    county: CountyOption = None,
+) -> None:
+    """A PowerPoint deck for the seminar: title, one slide per indicator, county overview.
+
+    Example: aktuellt deck --area 1780 --out karlstad.pptx
+    """
+    from reports.deck import build_deck
+    from reports.progress_display import ProgressDisplay
+
+    if out_path.suffix.lower() != ".pptx":
+        fail(f"--out must name a .pptx file, not {out_path.name!r}", 64)
+    settings = settings_from(db, county=county)
+    inputs = _report_inputs(settings, catalog, year)
+    ctx = inputs.context()
+    by_name = {name.casefold(): area_id for area_id, name in ctx.names.items()}
+    area_id = area if area in ctx.names else by_name.get(area.casefold())
+    if area_id is None:
+        fail(f"unknown area {area!r}: give a Kolada area id such as 1780, or its name", 64)
+    try:
+        written = build_deck(ctx, area_id, out_path, progress=ProgressDisplay())
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    out.print(f"deck written: {written}")
 
 
 def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:

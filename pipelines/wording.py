@@ -16,6 +16,15 @@ from models.catalog import SHARE_UNITS, UNITS
 from models.status import STATUSES
 
 SURVEY_NAMES = {"livohalsa": "Liv & Hälsa", "hlv": "Hälsa på lika villkor"}
+
+
+def survey_name(tag: str | None) -> str:
+    """A survey's name for readers ("livohalsa" → "Liv & Hälsa"); a name passes unchanged."""
+    if tag is None:
+        return "okänd källa"
+    return SURVEY_NAMES.get(tag, tag)
+
+
 LABELS = {status.code: status.label for status in STATUSES}
 CHANGE_WORDS = {unit: words for unit, (_, words) in UNITS.items()}
 NO_BREAK_SPACE = "\u00a0"

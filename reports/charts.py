@@ -61,8 +61,21 @@ def trend_chart(
     """
     use_theme()
     status = status or {}
+    if is_value_card(points):
+        return value_card_chart(
+            points,
+            indicator,
+            status,
+            series_names=series_names,
+            footer=footer,
+            subtitle_first=subtitle_first,
+            subtitle_extra=subtitle_extra,
+            width=width,
+        )
     unit = str(indicator.get("unit"))
-    roles = [role for role in ("area", "county", "riket") if role in series_names]
+    plotted = set(points.filter(pl.col("value").is_not_null())["role"].to_list())
+    # A series without values has no line, so it has no legend entry either.
+    roles = [r for r in ("area", "county", "riket") if r in series_names and r in plotted]
     names = [series_names[role] for role in roles]
     colours = {"area": AREA_COLOUR, "county": COUNTY_COLOUR, "riket": RIKET_COLOUR}
     dashes = {"area": [1, 0], "county": [5, 3], "riket": [2, 2]}
@@ -72,6 +85,7 @@ def trend_chart(
         points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles)), by=("role",)
     ).with_columns(
         series=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
+        marker=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
         line_key=pl.col("role") + "-" + pl.col("segment").cast(pl.String),
         label=pl.col("value").map_elements(
             lambda value: format_value(value, unit), return_dtype=pl.String
@@ -111,12 +125,16 @@ def trend_chart(
     x = alt.X(
         "period:Q",
         title=None,
-        scale=alt.Scale(domain=[x_min - 0.3, x_max + 0.8], nice=False),
-        axis=alt.Axis(format="d", tickMinStep=1, grid=False),
+        # Room on the right for the end label, which grows with the number of years shown.
+        scale=alt.Scale(domain=[x_min - 0.3, x_max + max(0.8, 0.1 * (x_max - x_min))], nice=False),
+        axis=alt.Axis(format="d", values=year_ticks(x_min, x_max), grid=False),
     )
     y_title = unit_label(unit)
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
-    legend = alt.Legend(title=None, symbolStrokeWidth=2, symbolSize=200, orient="top")
+    # One legend style for every trend chart: line samples (colour and dash), never symbols.
+    legend = alt.Legend(
+        title=None, symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300, orient="top"
+    )
 
     layers: list[alt.Chart] = []
     band = observed.filter(
@@ -156,8 +174,9 @@ def trend_chart(
             color=alt.Color(
                 "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
             ),
+            # Its own field, so the line legend never merges with the marker shapes.
             shape=alt.Shape(
-                "series:N",
+                "marker:N",
                 scale=alt.Scale(domain=names, range=[shapes[role] for role in roles]),
                 legend=None,
             ),
@@ -187,6 +206,17 @@ def trend_chart(
                 "label": f"Mål {target_year}: {format_value(target_value, unit)}",
             }
         )
+    # End labels never collide: of the target and the latest value, the higher gets its label
+    # above and the lower below; when both sit at nearly the same point, the latest value's
+    # label yields (the table and the alt text still carry it).
+    target_dy, latest_dy, crowded = 16, -8, False
+    if path_rows and is_number(latest_value) and latest_year:
+        target_at, latest_at = float(target_value or 0.0), float(latest_value or 0.0)
+        values = [*observed["value"].to_list(), target_at]
+        span = (max(values) - min(values)) or 1.0
+        if target_at >= latest_at:
+            target_dy, latest_dy = -16, 16
+        crowded = abs(latest_year - target_year) <= 1 and abs(latest_at - target_at) < 0.04 * span
     if marks:
         mark_frame = pl.DataFrame(marks)
         layers.append(
@@ -214,7 +244,7 @@ def trend_chart(
             )
             layers.append(
                 alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
-                .mark_text(dy=16, fontSize=11, color="#7a2e5c", fontWeight="bold")
+                .mark_text(dy=target_dy, fontSize=11, color="#7a2e5c", fontWeight="bold")
                 .encode(x=x, y=y, text=alt.Text("label:N"))
             )
     means = means_marks(status, unit)
@@ -230,7 +260,7 @@ def trend_chart(
             .mark_text(dy=12, fontSize=10, color=MUTED_TEXT)
             .encode(x=x, y=y, text=alt.Text("label:N"))
         )
-    if is_number(latest_value) and latest_year:
+    if is_number(latest_value) and latest_year and not crowded:
         latest = pl.DataFrame(
             {
                 "period": [latest_year],
@@ -240,7 +270,9 @@ def trend_chart(
         )
         layers.append(
             alt.Chart(latest)
-            .mark_text(align="left", dx=8, dy=-8, fontSize=12, fontWeight="bold", color=AREA_COLOUR)
+            .mark_text(
+                align="left", dx=8, dy=latest_dy, fontSize=12, fontWeight="bold", color=AREA_COLOUR
+            )
             .encode(x=x, y=y, text=alt.Text("label:N"))
         )
 
@@ -254,20 +286,133 @@ def trend_chart(
         )
         if line
     ]
-    plot = alt.layer(*layers).properties(width=width, height=height)
+    # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
+    plot = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
+        .properties(width=width, height=height)
+    )
     description = trend_alt_text(indicator, status, series_names)
     return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
 
 
-def status_colour() -> alt.Color:
+MIN_LINE_POINTS = 3  # fewer of the area's own points make a value card, not a line
+
+
+def is_value_card(points: pl.DataFrame) -> bool:
+    """Whether the area has too few values for a line chart (points as for trend_chart)."""
+    own = points.filter(pl.col("role") == "area", pl.col("value").is_not_null())
+    return own.height < MIN_LINE_POINTS
+
+
+def value_card_chart(
+    points: pl.DataFrame,
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any],
+    *,
+    series_names: Mapping[str, str],
+    footer: Sequence[str] = (),
+    subtitle_first: Sequence[str] = (),
+    subtitle_extra: Sequence[str] = (),
+    width: int = 660,
+) -> alt.TopLevelMixin:
+    """The latest value as a large number, with its year, the comparison values of that year
+    and any earlier value: a line through one or two points would say nothing."""
+    use_theme()
+    lines = value_card_lines(points, indicator, series_names)
+    frame = pl.DataFrame(
+        lines, schema={"text": pl.String, "size": pl.Int32, "colour": pl.String}, orient="row"
+    ).with_row_index("row")
+    card = (
+        alt.Chart(frame)
+        .mark_text(align="left", baseline="middle")
+        .encode(
+            x=alt.value(0),
+            y=alt.Y("row:O", axis=None, title=None),
+            text=alt.Text("text:N"),
+            size=alt.Size("size:Q", scale=None, legend=None),
+            color=alt.Color("colour:N", scale=None, legend=None),
+        )
+        .properties(width=width, height=30 * len(lines) + 20)
+    )
+    subtitle = [
+        line
+        for line in (
+            *subtitle_first,
+            window_note(indicator.get("window_years")),
+            target_text(indicator, status),
+            *subtitle_extra,
+        )
+        if line
+    ]
+    description = value_card_alt_text(points, indicator, status, series_names)
+    return _titled(card, str(indicator.get("title", "")), subtitle, footer, description, width)
+
+
+def value_card_lines(
+    points: pl.DataFrame, indicator: Mapping[str, Any], series_names: Mapping[str, str]
+) -> list[tuple[str, int, str]]:
+    """(text, font size, colour) per line of a value card."""
+    unit = str(indicator.get("unit"))
+    own = points.filter(pl.col("role") == "area", pl.col("value").is_not_null()).sort("period")
+    if own.height == 0:
+        return [(f"Inga värden för {series_names.get('area', '')}", 16, MUTED_TEXT)]
+    latest = own.row(own.height - 1, named=True)
+    year = latest["period"]
+    lines = [
+        (format_value(latest["value"], unit), 40, AREA_COLOUR),
+        (f"{series_names.get('area', '')}, {year}", 15, AREA_COLOUR),
+    ]
+    for role in ("county", "riket"):
+        same_year = points.filter(
+            pl.col("role") == role, pl.col("period") == year, pl.col("value").is_not_null()
+        )
+        if role in series_names and same_year.height:
+            value = format_value(same_year["value"][0], unit)
+            lines.append((f"{series_names[role]} {year}: {value}", 15, MUTED_TEXT))
+    for earlier in own.head(own.height - 1).iter_rows(named=True):
+        value = format_value(earlier["value"], unit)
+        lines.append((f"Tidigare: {earlier['period']}: {value}", 15, MUTED_TEXT))
+    lines.append((f"Bara {own.height} mätår: för få för ett linjediagram.", 12, MUTED_TEXT))
+    return lines
+
+
+def value_card_alt_text(
+    points: pl.DataFrame,
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any],
+    series_names: Mapping[str, str],
+) -> str:
+    shown = [text for text, _, _ in value_card_lines(points, indicator, series_names)]
+    text = f"Värdekort för {indicator.get('title', '')}: " + ". ".join(shown[:-1]) + ". "
+    label = (
+        status.get("status_label")
+        or STATUS_BY_CODE.get(
+            status.get("status") or "not_assessable", STATUS_BY_CODE["not_assessable"]
+        ).label
+    )
+    return (text + f"Status: {label}.").strip()
+
+
+def year_ticks(first: int, last: int, most: int = 8) -> list[int]:
+    """Whole years from first to last, thinned to at most `most` labels so they never run
+    together on a projector: every 2nd, 5th … year, always ending on the last."""
+    span = last - first
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if span // s + 1 <= most or s == 50)
+    ticks = list(range(last, first - 1, -step))
+    return sorted(ticks)
+
+
+def status_colour(columns: int = 2) -> alt.Color:
     """The status colour channel: the Okabe–Ito palette of models/status.py, one legend."""
     return alt.Color(
         "status_label:N",
         scale=alt.Scale(domain=STATUS_LABELS, range=STATUS_COLOURS),
         legend=alt.Legend(
             title=None,
-            columns=2,
+            columns=columns,
             direction="vertical",
+            orient="bottom",
             symbolType="square",
             symbolStrokeColor="#8c8c8c",
             symbolStrokeWidth=1,
@@ -295,32 +440,36 @@ def status_heatmap_chart(
     )
     areas = list(dict.fromkeys(frame["area"].to_list()))
     indicators = list(dict.fromkeys(frame["indicator"].to_list()))
-    cell = 26
+    # Indicators as rows, so their whole titles read horizontally; areas as columns. Sized to
+    # print 1:1 on one landscape A4 page, where 12 px labels are 9 pt.
+    column, row = 26, 18
     x = alt.X(
-        "indicator:N",
-        sort=indicators,
+        "area:N",
+        sort=areas,
         title=None,
-        axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=260, labelFontSize=10),
+        axis=alt.Axis(orient="top", labelAngle=-45, labelLimit=0, labelFontSize=12),
     )
-    y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y(
+        "indicator:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=12)
+    )
     base = alt.Chart(frame).encode(x=x, y=y)
     rects = base.mark_rect(stroke="#bfbfbf", strokeWidth=0.6).encode(
-        color=status_colour(),
+        color=status_colour(columns=4),
         tooltip=[
             alt.Tooltip("area:N", title="Område"),
             alt.Tooltip("indicator:N", title="Indikator"),
             alt.Tooltip("status_label:N", title="Status"),
         ],
     )
-    symbols = base.mark_text(fontSize=13).encode(
+    symbols = base.mark_text(fontSize=12).encode(
         text=alt.Text("symbol:N"),
         color=_ink_condition("dark", "#ffffff", "#1a1a1a"),
     )
     plot = alt.layer(rects, symbols).properties(
-        width=cell * max(len(indicators), 1), height=cell * max(len(areas), 1)
+        width=column * max(len(areas), 1), height=row * max(len(indicators), 1)
     )
     description = heatmap_alt_text(frame)
-    return _titled(plot, title, [], footer, description, cell * max(len(indicators), 1))
+    return _titled(plot, title, [], footer, description, column * max(len(areas), 1))
 
 
 def ranking_chart(
@@ -452,7 +601,7 @@ def status_count_chart(
         .with_columns(middle=(pl.col("start") + pl.col("end")) / 2)
     )
     areas = list(dict.fromkeys(counts["area"].to_list()))
-    y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y("area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=12))
     bars = (
         alt.Chart(frame)
         .mark_bar(stroke="#8c8c8c", strokeWidth=0.6, height=16)

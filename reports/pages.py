@@ -9,7 +9,7 @@ CSS and SVG, no scripts, no network requests, lang="sv", printable on A4.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,13 @@ import polars as pl
 from markupsafe import Markup
 
 from models.areas import RIKET_ID
+from models.catalog import SERIES_COLUMNS
+from models.producers import kolada_kpi_url, kpi_producers
 from models.status import STATUSES
 from models.swedish import GENDER_NAMES
-from pipelines.wording import baseline_assumption
+from pipelines.wording import baseline_assumption, survey_name
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
+from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
 from reports.templating import render_page, status_style, trusted_svg
@@ -59,6 +62,40 @@ class ReportContext:
     data_date: dt.date
     riket_id: str = RIKET_ID
     _rows: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    # The observations indexed once by (series, area): a page reads a few small frames instead
+    # of scanning every observation for each indicator, role and area.
+    _by_series_area: dict[tuple[str, str], pl.DataFrame] = field(default_factory=dict)
+    # Points per (indicator, area), computed once: every municipality's page shows the same
+    # county and Riket series.
+    _points: dict[tuple[str, str], pl.DataFrame] = field(default_factory=dict)
+
+    def points(self, indicator: Mapping[str, Any], area_id: str) -> pl.DataFrame:
+        """The indicator's plotted points for one area (reports.series.indicator_points)."""
+        key = (indicator["indicator_id"], area_id)
+        if key not in self._points:
+            # One derivation for every area of the county at once: the method's per-call cost,
+            # not the data, dominates, and the other pages will ask for the rest.
+            areas = [*self.municipalities, self.county_id, self.riket_id]
+            areas += [self.group_id] if self.group_id else []
+            areas += [] if area_id in areas else [area_id]
+            points = indicator_points(self.observations_for(indicator, areas), indicator, areas)
+            by_area = points.partition_by("area_id", as_dict=True)
+            for other in areas:
+                self._points[(key[0], other)] = by_area.get((other,), points.clear())
+        return self._points[key]
+
+    def observations_for(
+        self, indicator: Mapping[str, Any], area_ids: Sequence[str]
+    ) -> pl.DataFrame:
+        """The observations of every series the indicator reads, for these areas."""
+        series = dict.fromkeys(s for c in SERIES_COLUMNS if (s := indicator.get(c)))
+        frames = [
+            frame
+            for s in series
+            for area_id in area_ids
+            if (frame := self._by_series_area.get((s, area_id))) is not None
+        ]
+        return pl.concat(frames) if frames else self.observations.clear()
 
     def row(self, indicator_id: str, area_id: str, gender: str = "T") -> dict[str, Any] | None:
         return self._rows.get((indicator_id, area_id, gender))
@@ -113,6 +150,12 @@ def report_context(
         report_year=report_year,
         data_date=data_date,
         _rows=rows,
+        _by_series_area={
+            (str(key[0]), str(key[1])): frame
+            for key, frame in observations.partition_by(
+                "series_id", "area_id", as_dict=True
+            ).items()
+        },
     )
 
 
@@ -123,7 +166,10 @@ def _has_values(row: Mapping[str, Any] | None) -> bool:
 
 
 def _has_points(ctx: ReportContext, indicator: Mapping[str, Any], area_id: str) -> bool:
-    return indicator_points(ctx.observations, indicator, [area_id]).height > 0
+    return (
+        indicator_points(ctx.observations_for(indicator, [area_id]), indicator, [area_id]).height
+        > 0
+    )
 
 
 def county_stand_in(ctx: ReportContext, indicator: Mapping[str, Any]) -> str:
@@ -179,11 +225,8 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
         roles["riket"] = ctx.riket_id
         points = pl.concat(
             [
-                indicator_points(
-                    ctx.observations,
-                    indicator,
-                    [role_area],
-                    survey=status_survey(ctx.row(iid, role_area)),  # the status's own series
+                survey_points(
+                    ctx.points(indicator, role_area), status_survey(ctx.row(iid, role_area))
                 ).with_columns(role=pl.lit(role))
                 for role, role_area in roles.items()
             ]
@@ -266,9 +309,8 @@ def _value_in_year(
             return row.get(f"{prefix}_value")
     if year is None or indicator.get("derive_kind") or not indicator.get("series_id"):
         return None  # a derived series has no stored value to look up
-    found = ctx.observations.filter(
+    found = ctx.observations_for(indicator, [area_id]).filter(
         (pl.col("series_id") == indicator["series_id"])
-        & (pl.col("area_id") == area_id)
         & (pl.col("period") == year)
         & (pl.col("gender") == "T")
     )["value"]
@@ -396,8 +438,56 @@ class IndicatorView:
     explanation: str
     comparison: str
     target: str
+    sources: IndicatorSources
+    surveys: list[str]
     descriptive: bool = False  # followed without assessment: no status, the trend in words
     measure_stand_in: str | None = None  # what the document asks for, when this is a stand-in
+
+
+@dataclass(frozen=True)
+class KpiSource:
+    kpi_id: str
+    url: str
+    producer: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorSources:
+    """Where an indicator's values come from: Kolada KPIs (with producer), or imported tables."""
+
+    kpis: list[KpiSource]
+    imported: list[str]
+
+
+def indicator_sources(indicator: Mapping[str, Any]) -> IndicatorSources:
+    series = list(dict.fromkeys(s for c in SERIES_COLUMNS if (s := indicator.get(c))))
+    producers = kpi_producers()
+    kpis = [
+        KpiSource(kpi_id, kolada_kpi_url(kpi_id), producers.get(kpi_id))
+        for s in series
+        if s.startswith("kolada:") and (kpi_id := s.removeprefix("kolada:"))
+    ]
+    return IndicatorSources(kpis, [s for s in series if not s.startswith("kolada:")])
+
+
+def survey_points(points: pl.DataFrame, survey: str | None) -> pl.DataFrame:
+    """Only the status's own survey where a series mixes surveys: its last point is the status's
+    latest value (reports.series.indicator_points does the same for one call)."""
+    if survey is None:
+        return points
+    return points.filter(pl.col("survey").is_null() | (pl.col("survey") == survey))
+
+
+def row_surveys(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
+    """The surveys the status rows' values come from, by name, in first-seen order."""
+    tags = [
+        tag
+        for row in rows
+        if row is not None
+        for tag in (row.get("survey"), row.get("baseline_survey"), row.get("latest_survey"))
+        if tag
+    ]
+    return [survey_name(tag) for tag in dict.fromkeys(tags)]
 
 
 def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
@@ -459,6 +549,8 @@ def _indicator_view(
         target=target_text(entry.indicator, row),
         descriptive=descriptive,
         measure_stand_in=entry.indicator.get("stand_in") or None,
+        sources=indicator_sources(entry.indicator),
+        surveys=row_surveys([entry.total, *entry.by_gender]),
     )
 
 
@@ -520,8 +612,12 @@ def _status_lead(row: Mapping[str, Any], explanation: str) -> str:
 
 
 def trend_alt_text_for(entry: IndicatorEntry) -> str:
-    from reports.charts import trend_alt_text
+    from reports.charts import is_value_card, trend_alt_text, value_card_alt_text
 
+    if is_value_card(entry.points):
+        return value_card_alt_text(
+            entry.points, entry.indicator, entry.total or {}, entry.series_names
+        )
     return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names)
 
 
@@ -594,6 +690,7 @@ def area_page_html(ctx: ReportContext, area_id: str, svgs: Mapping[str, str]) ->
         summary=_summary_counts(entries),
         assumptions=_assumption_notes(entries),
         county=_county_view(ctx, svgs) if area_id == ctx.county_id else None,
+        about=_about_view(ctx, area_id, entries),
         goal_areas=[
             (
                 goal_area,
@@ -605,6 +702,34 @@ def area_page_html(ctx: ReportContext, area_id: str, svgs: Mapping[str, str]) ->
             )
             for goal_area in goal_areas
         ],
+    )
+
+
+def _about_view(
+    ctx: ReportContext, area_id: str, entries: Sequence[IndicatorEntry]
+) -> dict[str, Any]:
+    """What "Om rapporten" says about this page: years, surveys and a county stand-in."""
+    stand_ins = {e.shown_area_id for e in entries if e.shown_area_id == ctx.group_id}
+    return {
+        "area_name": ctx.names.get(area_id, area_id),
+        "baseline_years": _years_text(e.indicator.get("baseline_year") for e in entries),
+        "target_years": _years_text(e.indicator.get("target_year") for e in entries),
+        "surveys": list(
+            dict.fromkeys(s for e in entries for s in row_surveys([e.total, *e.by_gender]))
+        ),
+        "stand_in_name": ctx.names.get(ctx.group_id, ctx.group_id)
+        if ctx.group_id and stand_ins
+        else None,
+    }
+
+
+def _years_text(years: Iterable[Any]) -> str:
+    """2017 or "2017 och 2019": the distinct years, in order."""
+    distinct = sorted({int(y) for y in years if y is not None})
+    return (
+        " och ".join(str(y) for y in distinct)
+        if len(distinct) < 3
+        else (", ".join(str(y) for y in distinct[:-1]) + f" och {distinct[-1]}")
     )
 
 
@@ -661,6 +786,7 @@ def build_report(
     area_ids: Sequence[str] | None = None,
     pdf: bool = True,
     workers: int = 2,
+    progress: ProgressDisplay = QUIET,
 ) -> list[Path]:
     """Write index.html, one page per area (the region's holds the county charts), and PDFs.
 
@@ -674,7 +800,15 @@ def build_report(
 
     # Each worker builds and converts whole areas: building Altair specs costs about as much
     # as converting them, so both run on every core.
-    rendered = parallel_map(area_svgs, page_areas, workers, set_worker_context, (ctx,))
+    with progress.phase("Diagram per sida", len(page_areas)) as advance:
+        rendered = parallel_map(
+            area_svgs,
+            page_areas,
+            workers,
+            set_worker_context,
+            (ctx,),
+            on_done=lambda i: advance(ctx.names.get(page_areas[i], page_areas[i])),
+        )
     by_area = dict(zip(page_areas, rendered, strict=True))
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -688,5 +822,6 @@ def build_report(
     if pdf:
         from reports.pdf import print_pdfs
 
-        written += print_pdfs(pages)
+        with progress.phase("PDF", len(pages)) as advance:
+            written += print_pdfs(pages, on_done=lambda path: advance(path.name))
     return written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CHROMIUM_ARGS = [
@@ -31,13 +31,19 @@ def chromium_path() -> str:
     return found
 
 
-def print_pdfs(pages: Sequence[Path]) -> list[Path]:
+def print_pdfs(pages: Sequence[Path], on_done: Callable[[Path], None] | None = None) -> list[Path]:
     """Print each page beside itself as `<name>.pdf` (A4, backgrounds kept); returns the PDFs.
 
-    Requests for anything but file: and data: URLs are aborted, so printing stays offline.
+    Every printed page has a running header (the page title: area and report year) and
+    "Sida n av m" at the foot. Requests for anything but file: and data: URLs are aborted, so
+    printing stays offline.
     """
     from playwright.sync_api import sync_playwright
 
+    from reports.templating import render_page
+
+    header = render_page("pdf_header.html.j2")
+    footer = render_page("pdf_footer.html.j2")
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -60,9 +66,13 @@ def print_pdfs(pages: Sequence[Path]) -> list[Path]:
                     format="A4",
                     print_background=True,
                     prefer_css_page_size=True,
-                    margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"},
+                    display_header_footer=True,
+                    header_template=header,
+                    footer_template=footer,
                 )
                 written.append(pdf_path)
+                if on_done is not None:
+                    on_done(pdf_path)
         finally:
             browser.close()
     return written

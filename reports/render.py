@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,7 +79,8 @@ def png_scale(svg: str) -> float:
     marker = 'width="'
     start = head.find(marker) + len(marker)
     width = float(head[start : head.find('"', start)])
-    return max(2.0, MIN_PNG_WIDTH_PX / width)
+    # Half a pixel more, so that rounding the product down never lands a pixel short.
+    return max(2.0, (MIN_PNG_WIDTH_PX + 0.5) / width)
 
 
 def parallel_map(
@@ -88,16 +89,23 @@ def parallel_map(
     workers: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    on_done: Callable[[int], None] | None = None,
 ) -> list[_R]:
     """function over items, in order: serially for workers ≤ 1, else in a spawn pool.
 
     initializer(*initargs) runs once per worker (and once in-process on the serial path), so
-    large shared inputs are sent once per worker rather than once per item.
+    large shared inputs are sent once per worker rather than once per item. on_done(i) is
+    called as item i finishes, in finishing order (for a progress display).
     """
+    done = on_done or (lambda _index: None)
     if workers <= 1 or len(items) <= 1:
         if initializer is not None:
             initializer(*initargs)
-        return [function(item) for item in items]
+        results = []
+        for index, item in enumerate(items):
+            results.append(function(item))
+            done(index)
+        return results
     context = multiprocessing.get_context("spawn")
 
     with ProcessPoolExecutor(
@@ -106,7 +114,12 @@ def parallel_map(
         initializer=_start_worker,
         initargs=(initializer, initargs),
     ) as pool:
-        return list(pool.map(function, items, chunksize=1))
+        # Every item is submitted at once, so a worker never waits for a slow neighbour.
+        futures = {pool.submit(function, item): index for index, item in enumerate(items)}
+        for future in as_completed(futures):
+            future.result()  # raise a worker's error at once
+            done(futures[future])
+        return [future.result() for future in futures]
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

@@ -15,13 +15,17 @@ import polars as pl
 
 from models.catalog import DESCRIPTIVE_SENTENCE
 from models.names import NothingMatches
-from reports.charts import trend_alt_text, trend_chart
+from reports.charts import is_value_card, trend_chart
 from reports.pages import (
     ReportContext,
+    county_charts,
     page_entries,
+    ranking_alt_for,
     set_worker_context,
+    trend_alt_text_for,
     worker_context,
 )
+from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import FileJob, parallel_map, write_chart_files
 from reports.text import (
     SOURCE_PROCESSED,
@@ -34,7 +38,7 @@ from reports.text import (
 )
 
 FORMATS = ("png", "svg", "pdf")
-MANIFEST_COLUMNS = ("file", "area", "indicator", "status", "alt_text")
+MANIFEST_COLUMNS = ("file", "area", "indicator", "status", "alt_text", "kind")
 
 
 def build_charts(
@@ -44,10 +48,12 @@ def build_charts(
     area_ids: Sequence[str] | None = None,
     indicator_ids: Sequence[str] | None = None,
     workers: int = 2,
+    progress: ProgressDisplay = QUIET,
 ) -> Path:
     """Write `<out>/<area-slug>/<indicator_id>.<fmt>` and `<out>/manifest.csv`; return the
-    manifest's path. Only indicators with values for the area get a chart. Build `ctx` with
-    reports.pages.report_context()."""
+    manifest's path. Only indicators with values for the area get a chart. When the county is
+    among the areas, its folder also gets the county overview: `heatmap`, `status_counts` and
+    `ranking_<indicator_id>`. Build `ctx` with reports.pages.report_context()."""
     unknown_formats = sorted(set(formats) - set(FORMATS))
     if unknown_formats:
         raise ValueError(f"unknown chart formats {unknown_formats} (known: {', '.join(FORMATS)})")
@@ -64,7 +70,15 @@ def build_charts(
     ]
     # Each worker builds and writes whole areas: building the specs costs about as much as
     # converting them, so both run on every core.
-    per_area = parallel_map(write_area_charts, tasks, workers, set_worker_context, (ctx,))
+    with progress.phase("Diagram per område", len(tasks)) as advance:
+        per_area = parallel_map(
+            write_area_charts,
+            tasks,
+            workers,
+            set_worker_context,
+            (ctx,),
+            on_done=lambda i: advance(tasks[i].folder.name),
+        )
     manifest_rows = [row for rows in per_area for row in rows]
     if not manifest_rows:
         names = ", ".join(ctx.names.get(area_id, area_id) for area_id in chosen_areas)
@@ -127,7 +141,38 @@ def seminar_jobs(ctx: ReportContext, task: AreaTask) -> list[tuple[FileJob, dict
             "area": area_name,
             "indicator": iid,
             "status": str(status.get("status") or "not_assessable"),
-            "alt_text": trend_alt_text(entry.indicator, status, entry.series_names),
+            "alt_text": trend_alt_text_for(entry),
+            "kind": "value_card" if is_value_card(entry.points) else "trend",
+        }
+        jobs.append((job, row))
+    if task.area_id == ctx.county_id:
+        jobs.extend(county_jobs(ctx, task))
+    return jobs
+
+
+def county_jobs(ctx: ReportContext, task: AreaTask) -> list[tuple[FileJob, dict[str, str]]]:
+    """The county overview as seminar files: heatmap, status counts, a ranking per indicator."""
+    area_name = ctx.names.get(task.area_id, task.area_id)
+    jobs = []
+    for key, chart in county_charts(ctx).items():
+        kind, _, iid = key.partition(":")
+        if iid and task.indicator_ids is not None and iid not in task.indicator_ids:
+            continue
+        name = f"ranking_{iid}" if iid else {"counts": "status_counts"}.get(kind, kind)
+        spec = chart.to_dict(validate=False)
+        if iid:
+            indicator = next(i for i in ctx.indicators if i["indicator_id"] == iid)
+            alt_text = ranking_alt_for(ctx, indicator)
+        else:
+            alt_text = str(spec.get("description", ""))
+        job = FileJob(spec=spec, stem=task.folder / name, formats=task.formats)
+        row = {
+            "file": f"{task.folder.name}/{name}",
+            "area": area_name,
+            "indicator": iid,
+            "status": "",
+            "alt_text": alt_text,
+            "kind": "ranking" if iid else ("status_counts" if kind == "counts" else kind),
         }
         jobs.append((job, row))
     return jobs

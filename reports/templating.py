@@ -7,6 +7,7 @@ Numbers are formatted by the same functions the charts and status sentences use.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,18 @@ from models.status import STATUS_BY_CODE, STATUSES, StatusStyle
 from reports.text import SOURCE_PROCESSED, SOURCE_VALUES, format_value
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+# A number and its unit symbol stay on one line: "(91,2 %)" must not break before "%". Unit
+# words ("+3,1 procentenheter") may still wrap, so narrow table columns stay narrow.
+NUMBER_UNIT_SPACE = re.compile(r"(?<=\d) (?=%|år\b|kr\b)")
+
+
+def keep_units_with_numbers(value: Any) -> Any:
+    """Finalize of every printed value: a space between a number and its unit becomes a
+    non-breaking space. Markup (the SVGs) passes unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return NUMBER_UNIT_SPACE.sub("\u00a0", value)
+    return value
 
 
 def status_style(code: str | None) -> StatusStyle:
@@ -44,6 +57,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=keep_units_with_numbers,
     )
     env.filters["value"] = lambda value, unit: format_value(value, str(unit))
     env.globals.update(

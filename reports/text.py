@@ -37,7 +37,9 @@ def format_change(value: float | None, unit: str) -> str:
     if value is None or not is_number(value):
         return "–"
     words = UNITS.get(unit, ("", ""))[1]
-    return f"{format_value(value, unit, signed=True)} {words}".strip()
+    # A short unit ("år", "kr") stays on the number's line; a long word may wrap.
+    space = "\u00a0" if len(words) <= 3 else " "
+    return f"{format_value(value, unit, signed=True)}{space}{words}".strip()
 
 
 def unit_label(unit: str) -> str:

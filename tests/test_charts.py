@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import altair as alt
 import polars as pl
 import pytest
@@ -172,3 +174,51 @@ def test_complement_and_gap_series_are_derived_like_the_method():
 )
 def test_slugs_are_safe_stable_file_names(name: str, slug: str):
     assert slugify(name) == slug
+
+
+def test_a_series_with_fewer_than_three_points_is_a_value_card_not_a_line():
+    indicator = next(i for i in INDICATORS if i["indicator_id"] == "elever_ak5_trygga")
+    points = synthetic_points(indicator).filter(
+        (pl.col("role") != "area") | (pl.col("period") >= 2020)
+    )
+    chart = trend_chart(
+        points,
+        indicator,
+        status_row(indicator),
+        series_names={"area": "Årjäng", "riket": "Riket"},
+    )
+    spec = compiles(chart)
+    assert '"line"' not in str(spec).replace("'", '"')
+    assert spec["description"].startswith("Värdekort för Elever i åk 5")
+    svg = vlc.vegalite_to_svg(spec)
+    for text in ("Årjäng, 2021", "Riket 2021", "Tidigare: 2020", "Bara 2 mätår"):
+        assert text in svg, text
+
+
+def test_year_ticks_are_thinned_to_at_most_eight_and_end_on_the_last_year():
+    from reports.charts import year_ticks
+
+    assert year_ticks(2017, 2022) == [2017, 2018, 2019, 2020, 2021, 2022]
+    for first in (1996, 2000, 2008, 2012):
+        ticks = year_ticks(first, 2022)
+        assert len(ticks) <= 8 and ticks[-1] == 2022 and ticks[0] >= first
+        assert len({b - a for a, b in itertools.pairwise(ticks)}) == 1
+
+
+def test_trend_chart_legend_is_line_samples_and_names_only_plotted_series():
+    indicator = next(i for i in INDICATORS if i["indicator_id"] == "behoriga_yrkesprogram")
+    points = synthetic_points(indicator).filter(pl.col("role") != "county")
+    spec = compiles(
+        trend_chart(
+            points,
+            indicator,
+            status_row(indicator),
+            series_names={"area": "Årjäng", "county": "Region Värmland", "riket": "Riket"},
+        )
+    )
+    vega = vlc.vegalite_to_vega(spec)
+    legends = [legend for mark in vega["marks"] for legend in mark.get("legends", [])]
+    legends += vega.get("legends", [])
+    assert len(legends) == 1 and legends[0].get("symbolType") == "stroke"
+    svg = vlc.vegalite_to_svg(spec)
+    assert "Region Värmland" not in svg  # no data, so no legend entry

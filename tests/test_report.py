@@ -149,10 +149,13 @@ def test_pages_are_swedish_self_contained_and_name_their_sources(tmp_path: Path)
         assert "Källa: Kolada" in html and "Egen bearbetning av data från Kolada" in html
         assert "31 december 2024" in html
         assert "Politiskt inriktningsdokument 2022" in html
+        # Links to Kolada's KPI pages are the only web addresses, and nothing is fetched.
+        html = html.replace('href="https://www.kolada.se/verktyg/fri-sokning/?kpis=', "")
         for forbidden in ("<script", "http://", "https://", "<link", "@import", "url("):
             assert forbidden not in html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
                 'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
             ), forbidden
+    assert ".pdf" not in paths[0].read_text(encoding="utf-8")  # no PDF written, none linked
     page = paths[1].read_text(encoding="utf-8")
     assert page.count("<svg") == page.count('role="img"') > 5
     assert "@page { size: A4" in page
@@ -191,11 +194,19 @@ def test_seminar_charts_are_files_with_a_manifest(tmp_path: Path):
         "arjang/behoriga_yrkesprogram.svg",
         "arjang/behoriga_yrkesprogram.pdf",
         "region-varmland/behoriga_yrkesprogram.png",
+        "region-varmland/heatmap.png",
+        "region-varmland/status_counts.svg",
+        "region-varmland/ranking_behoriga_yrkesprogram.pdf",
     }
+    # The indicator filter holds for the rankings too.
+    assert not any(row["file"].startswith("region-varmland/ranking_kariesfria") for row in rows)
     for row in rows:
         path = tmp_path / row["file"]
         assert path.stat().st_size > 1000
-        assert row["alt_text"].startswith("Linjediagram") and row["status"]
+        if row["kind"] == "trend":
+            assert row["alt_text"].startswith("Linjediagram") and row["status"]
+        else:
+            assert row["alt_text"] and row["file"].startswith("region-varmland/")
         if path.suffix == ".png":
             assert png_width(path) >= 1600
         if path.suffix == ".pdf":
