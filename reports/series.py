@@ -20,6 +20,7 @@ POINT_SCHEMA: dict[str, Any] = {
     "value": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
+    "survey": pl.String,  # which survey a point comes from, for series that mix surveys
 }
 
 

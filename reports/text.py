@@ -152,7 +152,7 @@ def change_text(row: Mapping[str, Any], unit: str) -> str:
         text += f" ± {format_number(Z_95 * se_change, decimals)}"  # type: ignore[operator]
     words = UNITS.get(unit, ("", ""))[1]
     means = " (treårsmedelvärden)" if row.get("uses_means") else ""
-    return f"{text} {words}{means}".strip()
+    return f"{text}\N{NO-BREAK SPACE}{words}{means}".strip()
 
 
 def next_value_text(next_publication: dt.date | None, data_date: dt.date) -> str:
