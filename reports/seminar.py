@@ -80,7 +80,10 @@ def build_charts(
             on_done=lambda i: advance(tasks[i].folder.name),
         )
     manifest_rows = [row for rows in per_area for row in rows]
-    if not manifest_rows:
+    # County charts (heatmap, counts, rankings) alone are no answer to the areas and indicators
+    # asked for: without one trend or value card, the filters matched nothing.
+    if not any(row["kind"] in ("trend", "value_card") for row in manifest_rows):
+        _remove_written(out_dir, manifest_rows)  # a refused command leaves nothing behind
         names = ", ".join(ctx.names.get(area_id, area_id) for area_id in chosen_areas)
         chosen = f" {', '.join(sorted(wanted))}" if wanted is not None else ""
         raise NothingMatches(f"no values to chart for indicator(s){chosen} in {names}")
@@ -185,3 +188,15 @@ def write_area_charts(task: AreaTask) -> list[dict[str, str]]:
         write_chart_files(job)
         rows.extend({**row, "file": f"{row['file']}.{fmt}"} for fmt in task.formats)
     return rows
+
+
+def _remove_written(out_dir: Path, manifest_rows: Sequence[dict[str, str]]) -> None:
+    """Delete the files these rows name, and the folders that are then empty."""
+    folders = set()
+    for row in manifest_rows:
+        written = out_dir / row["file"]
+        written.unlink(missing_ok=True)
+        folders.add(written.parent)
+    for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()

@@ -47,7 +47,9 @@ def test_markup_like_titles_print_as_written(
     shown = runner.invoke(app, ["catalog", "show", "np2022"])
     assert shown.exit_code == 0, shown.stderr
     assert "Dokument [/red]" in shown.stdout
-    assert INDICATOR_TITLE in shown.stdout
+    # The Swedish table wraps long titles inside their cell: each markup-like part is intact.
+    for part in ("[/red]", "[kr/inv]", ":smile:"):
+        assert part in shown.stdout
 
     status = runner.invoke(app, ["status", "--area", "1780", "--catalog", "np2022"])
     assert status.exit_code == 0, status.stderr
