@@ -379,8 +379,6 @@ def status(
         recomputed = recomputed_rows(inputs.progress, inputs.areas, inputs.indicators)
     try:
         rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender, recomputed)
-    except BadInput:
-        raise  # usage errors exit 64 at the root command
     except ValueError as error:
         fail(str(error))
     shown = compact_status(rows) if chosen_format == "table" else rows
@@ -466,8 +464,6 @@ def report(
     area_ids = _report_areas(ctx, area)
     try:
         written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf, progress=ProgressDisplay())
-    except BadInput:
-        raise
     except ValueError as error:
         fail(str(error))
     except RuntimeError as error:  # the PDF browser failed
@@ -516,8 +512,6 @@ def charts(
             indicator_ids=indicator_ids or None,
             progress=ProgressDisplay(),
         )
-    except BadInput:
-        raise
     except ValueError as error:
         fail(str(error))
     except RuntimeError as error:  # a chart renderer failed
@@ -567,8 +561,8 @@ def _report_inputs(settings: Settings, catalog: str | None, year: int | None) ->
         return load_report_inputs(settings, catalog_id, year)
     except ReportYearError as error:
         fail(str(error), EXIT_USAGE)
-    except (WarehouseError, BadInput):
-        raise  # the command's error boundary: exit 4; usage errors: 64
+    except WarehouseError:
+        raise  # the command's error boundary: exit 4
     except (ValueError, FileNotFoundError) as error:
         fail(str(error))
 
@@ -658,8 +652,6 @@ def export(
             existing_warehouse(settings), name, area_ids=area_ids, catalog_id=catalog_id,
             period_from=period_from, period_to=period_to,
         )  # fmt: skip
-    except BadInput:
-        raise
     except ValueError as error:
         fail(str(error))
     write_export(rows, out_file, file_format, sheet=name)

@@ -22,7 +22,7 @@ SUGGEST_CUTOFF = 0.75
 REGION_PREFIX = "region "
 
 
-class BadInput(ValueError):
+class BadInput(Exception):
     """Input named on the command line that cannot be used: the message says what and why."""
 
 

@@ -517,32 +517,31 @@ def survey_sentence() -> pl.Expr:
     )
 
 
+# Whose choice a baseline year is when the source document names none: the words before and
+# after the year, by `baseline_basis`. One wording serves one row and the vectorised sentences.
+ASSUMPTION_WORDS = {
+    "adopted_year": (
+        "Dokumentet anger inget basår; basåret ",
+        ", året målen antogs, är projektets antagande.",
+    ),
+    "catalog": ("Dokumentet anger inget basår; basåret ", " är valt i katalogen."),
+}
+
+
 def baseline_assumption(basis: str | None, planned_year: int | None) -> str | None:
     """Say whose choice the baseline year is when the source document names none."""
-    if basis == "adopted_year":
-        return (
-            f"Dokumentet anger inget basår; basåret {planned_year}, året målen antogs, är "
-            "projektets antagande."
-        )
-    if basis == "catalog":
-        return f"Dokumentet anger inget basår; basåret {planned_year} är valt i katalogen."
-    return None
+    if basis not in ASSUMPTION_WORDS:
+        return None
+    before, after = ASSUMPTION_WORDS[basis]
+    return f"{before}{planned_year}{after}"
 
 
 def assumption_sentence() -> pl.Expr:
     """ " Dokumentet anger inget basår; …" when the baseline year is the project's choice."""
     planned = c("baseline_year_planned").cast(pl.String)
-    return (
-        pl.when(c("baseline_basis") == "adopted_year")
-        .then(
-            join(
-                " Dokumentet anger inget basår; basåret ",
-                planned,
-                ", året målen antogs, är projektets antagande.",
-            )
-        )
-        .when(c("baseline_basis") == "catalog")
-        .then(join(" Dokumentet anger inget basår; basåret ", planned, " är valt i katalogen."))
+    return pl.coalesce(
+        pl.when(c("baseline_basis") == basis).then(join(" " + before, planned, after))
+        for basis, (before, after) in ASSUMPTION_WORDS.items()
     )
 
 

@@ -276,16 +276,7 @@ def trend_chart(
             .encode(x=x, y=y, text=alt.Text("label:N"))
         )
 
-    subtitle = [
-        line
-        for line in (
-            *subtitle_first,
-            window_note(indicator.get("window_years")),
-            target_text(indicator, status),
-            *subtitle_extra,
-        )
-        if line
-    ]
+    subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
     # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
     plot = (
         alt.layer(*layers)
@@ -297,6 +288,23 @@ def trend_chart(
 
 
 MIN_LINE_POINTS = 3  # fewer of the area's own points make a value card, not a line
+
+
+def chart_subtitle(
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any],
+    first: Sequence[str],
+    extra: Sequence[str],
+) -> list[str]:
+    """The subtitle lines of an indicator chart: the caller's first lines, the window note,
+    the target and the caller's extra lines, leaving out any that are empty."""
+    lines = (
+        *first,
+        window_note(indicator.get("window_years")),
+        target_text(indicator, status),
+        *extra,
+    )
+    return [line for line in lines if line]
 
 
 def is_value_card(points: pl.DataFrame) -> bool:
@@ -335,16 +343,7 @@ def value_card_chart(
         )
         .properties(width=width, height=30 * len(lines) + 20)
     )
-    subtitle = [
-        line
-        for line in (
-            *subtitle_first,
-            window_note(indicator.get("window_years")),
-            target_text(indicator, status),
-            *subtitle_extra,
-        )
-        if line
-    ]
+    subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
     description = value_card_alt_text(points, indicator, status, series_names)
     return _titled(card, str(indicator.get("title", "")), subtitle, footer, description, width)
 

@@ -27,7 +27,7 @@ from pipelines.wording import baseline_assumption, survey_name
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import parallel_map, spec_to_svg
-from reports.series import indicator_points
+from reports.series import indicator_points, survey_points
 from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
@@ -468,14 +468,6 @@ def indicator_sources(indicator: Mapping[str, Any]) -> IndicatorSources:
         if s.startswith("kolada:") and (kpi_id := s.removeprefix("kolada:"))
     ]
     return IndicatorSources(kpis, [s for s in series if not s.startswith("kolada:")])
-
-
-def survey_points(points: pl.DataFrame, survey: str | None) -> pl.DataFrame:
-    """Only the status's own survey where a series mixes surveys: its last point is the status's
-    latest value (reports.series.indicator_points does the same for one call)."""
-    if survey is None:
-        return points
-    return points.filter(pl.col("survey").is_null() | (pl.col("survey") == survey))
 
 
 def row_surveys(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:

@@ -46,13 +46,20 @@ def indicator_points(
         observations.filter(pl.col("area_id").is_in(list(area_ids))), OBSERVATION_SCHEMA
     )
     points = method.indicator_points(one, method.current_observations(observed, ALL_YEARS))
-    if survey is not None:
-        points = points.filter(pl.col("survey").is_null() | (pl.col("survey") == survey))
     return (
-        points.filter(pl.col("gender").is_in(list(genders)))
+        survey_points(points, survey)
+        .filter(pl.col("gender").is_in(list(genders)))
         .select([pl.col(name).cast(dtype) for name, dtype in POINT_SCHEMA.items()])
         .sort("area_id", "gender", "period")
     )
+
+
+def survey_points(points: pl.DataFrame, survey: str | None) -> pl.DataFrame:
+    """Only the status's own survey where a series mixes surveys (points with no survey tag
+    are register data and always stay): its last point is the status's latest value."""
+    if survey is None:
+        return points
+    return points.filter(pl.col("survey").is_null() | (pl.col("survey") == survey))
 
 
 def with_segments(points: pl.DataFrame, by: Sequence[str] = ("area_id", "gender")) -> pl.DataFrame:
