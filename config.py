@@ -16,6 +16,9 @@ CONFIG_FILE_NAME = "aktuellt.toml"
 DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
 DEFAULT_COUNTY = "0017"  # Region Värmland; any `00NN` region code works
 DEFAULT_CATALOGS = ("np2022", "np2020", "np2023")
+ALL_COUNTIES = "all"  # `counties = "all"`, `--county all`: every region code in models/areas.csv
+DEFAULT_MAX_IN_FLIGHT = 3  # Kolada requests at once: latency overlaps, the API is not crowded
+MAX_IN_FLIGHT_LIMIT = 8  # a higher setting would stop being polite to a public API
 
 ENV_DB = "AKTUELLT_DB"
 ENV_KOLADA_URL = "AKTUELLT_KOLADA_URL"
@@ -45,10 +48,16 @@ class Settings:
     data_dir: Path
     db_path: Path
     kolada_url: str
-    county_id: str
+    county_ids: tuple[str, ...]  # the counties followed, in the order given; never empty
     catalogs: tuple[str, ...] = DEFAULT_CATALOGS
     catalog_dirs: tuple[Path, ...] = ()  # analysts' own catalog folders, searched first
     method: MethodSettings = field(default_factory=MethodSettings)
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+
+    @property
+    def county_id(self) -> str:
+        """The first county followed: what reports show unless told another."""
+        return self.county_ids[0]
 
     @property
     def raw_dir(self) -> Path:
@@ -63,7 +72,17 @@ class Settings:
         return self.data_dir / "logs"
 
 
-_FILE_KEYS = {"data_dir", "db", "kolada_url", "county", "catalogs", "catalog_dirs", "method"}
+_FILE_KEYS = {
+    "data_dir",
+    "db",
+    "kolada_url",
+    "county",
+    "counties",
+    "catalogs",
+    "catalog_dirs",
+    "method",
+    "max_in_flight",
+}
 
 
 def load_settings(
@@ -79,7 +98,9 @@ def load_settings(
     """
     cwd = cwd or Path.cwd()
     env = os.environ if env is None else env
-    options = {key: value for key, value in (options or {}).items() if value is not None}
+    options = {
+        key: value for key, value in (options or {}).items() if value not in (None, [], ())
+    }
     path = config_file or cwd / CONFIG_FILE_NAME
     from_file = _read_config_file(path) if path.exists() else {}
 
@@ -95,16 +116,20 @@ def load_settings(
     ]
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update({key: value for key, value in layer.items() if value not in (None, "")})
+        given = {key: value for key, value in layer.items() if value not in (None, "")}
+        # `county` is the one-county shorthand of `counties`; within one layer `counties` wins,
+        # and a later layer's choice replaces an earlier one's whichever spelling it uses.
+        county = given.pop("county", None)
+        if "counties" not in given and county is not None:
+            given["counties"] = county
+        merged.update(given)
 
     data_dir = _resolve(Path(merged.get("data_dir", "data")), cwd)
     db_value = merged.get("db")
     db_path = (
         _resolve(Path(db_value), cwd) if db_value else data_dir / "warehouse" / "aktuellt.duckdb"
     )
-    county_id = str(merged.get("county", DEFAULT_COUNTY))
-    if not (len(county_id) == 4 and county_id.startswith("00") and county_id.isdigit()):
-        raise ConfigError(f"county must be a region code like '0017', not {county_id!r}")
+    county_ids = _county_ids(merged.get("counties", DEFAULT_COUNTY))
     catalogs = merged.get("catalogs", DEFAULT_CATALOGS)
     if isinstance(catalogs, str):
         catalogs = [part.strip() for part in catalogs.split(",") if part.strip()]
@@ -112,11 +137,45 @@ def load_settings(
         data_dir=data_dir,
         db_path=db_path,
         kolada_url=str(merged.get("kolada_url", DEFAULT_KOLADA_URL)).rstrip("/"),
-        county_id=county_id,
+        county_ids=county_ids,
         catalogs=tuple(catalogs),
         catalog_dirs=tuple(_resolve(Path(d), cwd) for d in merged.get("catalog_dirs", ())),
         method=_method_settings(from_file.get("method", {}), options.get("method")),
+        max_in_flight=_max_in_flight(merged.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)),
     )
+
+
+def _county_ids(raw: Any) -> tuple[str, ...]:
+    """Region codes from a code, a list of codes, "0017,0018" or "all"; order kept, no repeats."""
+    parts = [raw] if isinstance(raw, str) else raw
+    if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
+        raise ConfigError(f"counties must be region codes like '0017' or \"all\", not {raw!r}")
+    codes = [code.strip() for part in parts for code in part.split(",") if code.strip()]
+    if not codes:
+        raise ConfigError("counties is empty: name at least one region code, or \"all\"")
+    from models.areas import load_areas  # the region codes the project knows
+
+    regions = sorted(a.area_id for a in load_areas().values() if a.kind == "region")
+    if ALL_COUNTIES in codes:
+        if codes != [ALL_COUNTIES]:
+            raise ConfigError(f"\"all\" cannot be combined with region codes: {codes}")
+        return tuple(regions)
+    for code in codes:
+        if not (len(code) == 4 and code.startswith("00") and code.isdigit()):
+            raise ConfigError(f"county must be a region code like '0017', not {code!r}")
+        if code not in regions:
+            raise ConfigError(f"unknown county {code!r}; known region codes: {', '.join(regions)}")
+    return tuple(dict.fromkeys(codes))
+
+
+def _max_in_flight(raw: Any) -> int:
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= MAX_IN_FLIGHT_LIMIT:
+        raise ConfigError(
+            f"max_in_flight must be a whole number from 1 to {MAX_IN_FLIGHT_LIMIT}, not {raw!r}"
+        )
+    return raw
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

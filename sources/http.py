@@ -5,11 +5,15 @@ timeout), 429 (honouring `Retry-After`) and 500/502/503/504 are retried with exp
 any other 4xx is returned at once, so the caller can raise an error naming the URL. Every attempt
 that goes out on the wire is counted in `PoliteSession.requests_made`, retries included, because
 the refresh records how many requests a run cost.
+
+Several requests may be out at once (the refresh's thread pool); a Retry-After that one of them
+receives pauses them all (`PauseGate`), so the API sees no request until the time it asked for.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import requests
@@ -42,12 +46,37 @@ class RequestCounter:
             self.value += 1
 
 
+class PauseGate:
+    """A moment before which no request of the session goes out, shared by its threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0  # time.monotonic()
+        self.pauses = 0  # how many times a server asked the whole session to wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+            self.pauses += 1
+
+    def wait(self) -> None:
+        while (remaining := self._remaining()) > 0:
+            time.sleep(remaining)
+
+    def _remaining(self) -> float:
+        with self._lock:
+            return self._until - time.monotonic()
+
+
 class _CountingPoolMixin:
-    """Counts each attempt: urllib3 retries by calling the pool's `urlopen` again."""
+    """Counts each attempt (urllib3 retries by calling the pool's `urlopen` again) and holds it
+    back while the session is paused."""
 
     counter: RequestCounter
+    gate: PauseGate
 
     def urlopen(self, *args: Any, **kwargs: Any) -> Any:
+        self.gate.wait()
         self.counter.increment()
         return super().urlopen(*args, **kwargs)  # type: ignore[misc]
 
@@ -55,14 +84,15 @@ class _CountingPoolMixin:
 class CountingAdapter(HTTPAdapter):
     """An HTTPAdapter whose connection pools count every attempt, retries included."""
 
-    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
+    def __init__(self, counter: RequestCounter, gate: PauseGate, **kwargs: Any) -> None:
         # Set before super().__init__, which builds the pool manager through init_poolmanager.
         self.counter = counter
+        self.gate = gate
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        attributes = {"counter": self.counter}
+        attributes = {"counter": self.counter, "gate": self.gate}
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("CountingHTTPPool", (_CountingPoolMixin, HTTPConnectionPool), attributes),
             "https": type(
@@ -74,10 +104,11 @@ class CountingAdapter(HTTPAdapter):
 class PoliteSession(requests.Session):
     """A requests.Session with a default timeout and a count of requests sent."""
 
-    def __init__(self, counter: RequestCounter, timeout: float) -> None:
+    def __init__(self, counter: RequestCounter, timeout: float, gate: PauseGate) -> None:
         super().__init__()
         self._counter = counter
         self.timeout = timeout
+        self.gate = gate
 
     @property
     def requests_made(self) -> int:
@@ -90,15 +121,33 @@ class PoliteSession(requests.Session):
 
 
 class CappedRetry(Retry):
-    """Honours Retry-After up to RETRY_AFTER_MAX; the retry budget still ends a run of 429s."""
+    """Honours Retry-After up to RETRY_AFTER_MAX, for every request of the session (through its
+    gate); the retry budget still ends a run of 429s."""
+
+    gate: PauseGate | None = None
 
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
 
+    def new(self, **kw: Any) -> CappedRetry:
+        renewed = super().new(**kw)  # urllib3 copies the policy for every attempt
+        renewed.gate = self.gate
+        return renewed
 
-def make_retry(total_retries: int = TOTAL_RETRIES, backoff_factor: float = BACKOFF_FACTOR) -> Retry:
+    def sleep_for_retry(self, response: Any = None) -> bool:
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after and self.gate is not None:
+            self.gate.pause(retry_after)
+        return bool(super().sleep_for_retry(response))
+
+
+def make_retry(
+    total_retries: int = TOTAL_RETRIES,
+    backoff_factor: float = BACKOFF_FACTOR,
+    gate: PauseGate | None = None,
+) -> Retry:
     """The retry policy: transient failures are retried, a client error (4xx) never is."""
-    return CappedRetry(
+    retry = CappedRetry(
         total=total_retries,
         connect=total_retries,
         read=total_retries,
@@ -112,6 +161,8 @@ def make_retry(total_retries: int = TOTAL_RETRIES, backoff_factor: float = BACKO
         raise_on_status=True,
         raise_on_redirect=True,
     )
+    retry.gate = gate
+    return retry
 
 
 def make_session(
@@ -123,8 +174,11 @@ def make_session(
 ) -> PoliteSession:
     """A session for one run; pass it to every fetch so all requests share retries and count."""
     counter = RequestCounter()
-    session = PoliteSession(counter, timeout)
-    adapter = CountingAdapter(counter, max_retries=make_retry(total_retries, backoff_factor))
+    gate = PauseGate()
+    session = PoliteSession(counter, timeout, gate)
+    adapter = CountingAdapter(
+        counter, gate, max_retries=make_retry(total_retries, backoff_factor, gate)
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
