@@ -37,6 +37,12 @@ catalog_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(catalog_app, name="catalog")
+checks_app = typer.Typer(
+    help="The Great Expectations checks of the refresh.\n\nExample: aktuellt checks docs",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(checks_app, name="checks")
 
 # Piped output (cron mail, files) gets wide lines instead of 80-column wrapping.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -55,7 +61,18 @@ ReportYearOption = Annotated[
     ),
 ]
 CountyOption = Annotated[
-    str | None, typer.Option("--county", help="County region code, e.g. 0017 (Värmland).")
+    str | None,
+    typer.Option(
+        "--county",
+        help="The county to report, e.g. 0018 (Örebro); default the first one followed.",
+    ),
+]
+CountiesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--county",
+        help="County region code to follow (repeatable), or 'all'; default from aktuellt.toml.",
+    ),
 ]
 
 
@@ -66,12 +83,23 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def settings_from(
-    db: Path | None = None, data: Path | None = None, county: str | None = None
+    db: Path | None = None, data: Path | None = None, counties: list[str] | None = None
 ) -> Settings:
     try:
-        return load_settings({"db": db, "data_dir": data, "county": county})
+        return load_settings({"db": db, "data_dir": data, "counties": counties})
     except ConfigError as error:
         fail(str(error))
+
+
+def report_county(settings: Settings, county: str | None) -> str:
+    """The county a report or chart set is of: the one asked for, else the first followed."""
+    if county is None:
+        return settings.county_id
+    try:
+        (chosen,) = load_settings({"counties": [county]}, env={}).county_ids
+    except (ConfigError, ValueError) as error:
+        fail(f"--county: {error}")
+    return chosen
 
 
 @catalog_app.command("list")
@@ -153,6 +181,25 @@ def catalog_check(
     out.print(f"{len(paths)} catalog file(s) OK")
 
 
+@checks_app.command("docs")
+def checks_docs(data: DataOption = None) -> None:
+    """Rebuild the data docs (the human-readable validation reports) from every stored check.
+
+    A refresh renders them only when the check results changed; this renders them all.
+
+    Example: aktuellt checks docs
+    """
+    from pipelines.checks import build_docs
+
+    settings = settings_from(data=data)
+    if not settings.checks_dir.exists():
+        fail(f"no checks yet under {settings.checks_dir}; run a refresh first", 64)
+    index = build_docs(settings.checks_dir)
+    if index is None:
+        fail(f"no data docs were written under {settings.checks_dir}", 4)
+    out.print(f"data docs: {index}")
+
+
 @app.command()
 def refresh(
     full: Annotated[
@@ -167,14 +214,16 @@ def refresh(
     ] = None,
     db: DbOption = None,
     data: DataOption = None,
-    county: CountyOption = None,
+    county: CountiesOption = None,
 ) -> None:
     """Nightly job: fetch what changed, check it, load history, recompute status, publish.
 
-    Exit codes: 0 ok (also when nothing was new), 1 checks failed, 2 source unreachable or
-    failing, 3 another refresh running, 4 any other error.
+    Every followed county is refreshed in the same run (`counties` in aktuellt.toml, or
+    --county repeated, or --county all). Exit codes: 0 ok (also when nothing was new),
+    1 checks failed, 2 source unreachable or failing, 3 another refresh running, 4 any other
+    error.
 
-    Example: aktuellt refresh --snapshot data/sample
+    Example: aktuellt refresh --county 0017 --county 0018
     """
     from pipelines import refresh as refresh_pipeline
     from pipelines.logs import log_to_file
@@ -295,13 +344,13 @@ def report(
 ) -> None:
     """The yearly Aktuellt perspektiv report: index.html, one page per area, and PDFs.
 
-    Example: aktuellt report --out out/report --year 2025
+    Example: aktuellt report --county 0018 --out out/orebro --year 2025
     """
 
     from reports.pages import build_report
 
-    settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog, year)
+    settings = settings_from(db)
+    inputs = _report_inputs(settings, catalog, year, report_county(settings, county))
     try:
         written = build_report(inputs.context(), out_dir, area_ids=area or None, pdf=pdf)
     except (ValueError, RuntimeError) as error:
@@ -328,13 +377,13 @@ def charts(
 ) -> None:
     """Seminar chart files <out>/<area-slug>/<indicator_id>.<format>, plus manifest.csv.
 
-    Example: aktuellt charts --area 1780 --format png,svg --out out/seminar
+    Example: aktuellt charts --county 0017 --area 1780 --format png,svg --out out/seminar
     """
 
     from reports.seminar import build_charts
 
-    settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog, year)
+    settings = settings_from(db)
+    inputs = _report_inputs(settings, catalog, year, report_county(settings, county))
     try:
         manifest = build_charts(
             inputs.context(),
@@ -348,12 +397,14 @@ def charts(
     out.print(f"charts written; manifest {manifest}")
 
 
-def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
+def _report_inputs(
+    settings: Settings, catalog: str | None, year: int | None, county_id: str
+) -> Any:
     from pipelines.warehouse import WarehouseError
     from reports.inputs import load_report_inputs
 
     try:
-        return load_report_inputs(settings, catalog or settings.catalogs[0], year)
+        return load_report_inputs(settings, catalog or settings.catalogs[0], year, county_id)
     except (WarehouseError, ValueError, FileNotFoundError) as error:
         fail(str(error))
 

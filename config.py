@@ -98,9 +98,7 @@ def load_settings(
     """
     cwd = cwd or Path.cwd()
     env = os.environ if env is None else env
-    options = {
-        key: value for key, value in (options or {}).items() if value not in (None, [], ())
-    }
+    options = {key: value for key, value in (options or {}).items() if value not in (None, [], ())}
     path = config_file or cwd / CONFIG_FILE_NAME
     from_file = _read_config_file(path) if path.exists() else {}
 
@@ -152,13 +150,13 @@ def _county_ids(raw: Any) -> tuple[str, ...]:
         raise ConfigError(f"counties must be region codes like '0017' or \"all\", not {raw!r}")
     codes = [code.strip() for part in parts for code in part.split(",") if code.strip()]
     if not codes:
-        raise ConfigError("counties is empty: name at least one region code, or \"all\"")
+        raise ConfigError('counties is empty: name at least one region code, or "all"')
     from models.areas import load_areas  # the region codes the project knows
 
     regions = sorted(a.area_id for a in load_areas().values() if a.kind == "region")
     if ALL_COUNTIES in codes:
         if codes != [ALL_COUNTIES]:
-            raise ConfigError(f"\"all\" cannot be combined with region codes: {codes}")
+            raise ConfigError(f'"all" cannot be combined with region codes: {codes}')
         return tuple(regions)
     for code in codes:
         if not (len(code) == 4 and code.startswith("00") and code.isdigit()):

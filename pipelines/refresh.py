@@ -263,12 +263,12 @@ def _new_counties(
 def _fetch_plan(
     counties: Sequence[County], new_counties: Sequence[County], from_date: dt.date | None
 ) -> list[tuple[list[str], dt.date | None]]:
-    """(areas, from_date) groups: new counties' own areas in full, the rest since from_date."""
-    fresh = followed_area_ids(new_counties)
-    known = [a for a in followed_area_ids(counties) if a not in set(fresh)]
-    if from_date is None or not fresh:
+    """(areas, from_date) groups: new counties' own areas in full, the rest since from_date
+    (Riket, shared by all, stays with the counties followed before)."""
+    if from_date is None or not new_counties:
         return [(followed_area_ids(counties), from_date)]
-    fresh = [a for a in fresh if a not in set(known)]  # Riket stays with the known counties
+    known = followed_area_ids([c for c in counties if c not in new_counties])
+    fresh = [a for a in followed_area_ids(new_counties) if a not in set(known)]
     return [group for group in ((known, from_date), (fresh, None)) if group[0]]
 
 

@@ -53,6 +53,7 @@ class ReportContext:
     report_year: int
     data_date: dt.date
     riket_id: str = RIKET_ID
+    followed_counties: tuple[str, ...] = ()  # every county the warehouse follows (region ids)
     _rows: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
 
     def row(self, indicator_id: str, area_id: str, gender: str = "T") -> dict[str, Any] | None:
@@ -82,6 +83,7 @@ def report_context(
     report_year: int,
     data_date: dt.date,
     catalog_title: str | None = None,
+    followed_counties: Sequence[str] = (),
 ) -> ReportContext:
     catalog_progress = progress.filter(pl.col("catalog_id") == catalog_id)
     catalog_indicators = indicators.filter(pl.col("catalog_id") == catalog_id).to_dicts()
@@ -107,6 +109,7 @@ def report_context(
         catalog_title=catalog_title or catalog_id,
         report_year=report_year,
         data_date=data_date,
+        followed_counties=tuple(followed_counties),
         _rows=rows,
     )
 
@@ -677,7 +680,9 @@ def index_page_html(ctx: ReportContext, linked: Sequence[str] | None = None) -> 
         for area_id in [ctx.county_id, *ctx.municipalities]
         if area_id in pages
     )
-    parts.append("</ul><h2>Översikt</h2>")
+    parts.append("</ul>")
+    parts.append(_followed_counties(ctx))
+    parts.append("<h2>Översikt</h2>")
     parts.append(_counts_table(ctx, links=pages))
     parts.append(
         '<p class="note">Status per indikator räknas på totalen (kvinnor och män '
@@ -686,6 +691,19 @@ def index_page_html(ctx: ReportContext, linked: Sequence[str] | None = None) -> 
     parts.append("</main>")
     parts.append(_footer(ctx))
     return _document(heading, "\n".join(parts))
+
+
+def _followed_counties(ctx: ReportContext) -> str:
+    """The counties the warehouse follows; each has its own report (`--county`)."""
+    if len(ctx.followed_counties) < 2:
+        return ""
+    items = "".join(
+        f"<li>{escape(ctx.names.get(county, county))} ({escape(county)})"
+        + (" – den här rapporten" if county == ctx.county_id else "")
+        + "</li>"
+        for county in ctx.followed_counties
+    )
+    return f"<h2>Följda län</h2><ul>{items}</ul>"
 
 
 # --- the writer ------------------------------------------------------------------------------
