@@ -24,7 +24,9 @@ requests the server was answering at one time.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -480,10 +482,22 @@ def county_snapshots(folder: Path, county_ids: Sequence[str]) -> list[Path]:
     """One snapshot per county, built by scripts/build_sample.py from the real values in
     data/reference (csv-2024 covers every area; the county mean groups are computed there, as
     data/sample/SOURCES.md says). Load them all into one server: `KoladaServer(folders)`."""
-    from scripts.build_sample import DEFAULT_REFERENCE, build_sample
-
+    script = _build_sample_script()
     folders = []
     for county_id in county_ids:
-        build_sample(DEFAULT_REFERENCE, folder / county_id, county_id)
+        script.build_sample(script.DEFAULT_REFERENCE, folder / county_id, county_id)
         folders.append(folder / county_id)
     return folders
+
+
+def _build_sample_script() -> Any:
+    """scripts/build_sample.py as a module (scripts/ is a folder of scripts, not a package)."""
+    if "build_sample" in sys.modules:
+        return sys.modules["build_sample"]
+    path = Path(__file__).resolve().parent.parent / "scripts" / "build_sample.py"
+    spec = importlib.util.spec_from_file_location("build_sample", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
