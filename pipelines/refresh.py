@@ -182,10 +182,21 @@ def run_refresh(
                 if refused is not None:
                     raise refused
                 writer.record_check_results(report.results)
+            series_before = _series_facts(writer.series())
             writer.upsert_series(_with_catalog_units(series, indicators), now)
-            step("recomputing status")
-            update = derive_status(writer, settings, now, report_year, indicators)
-            if _changes_data(result.counts) or update.changed or last_fetch is None:
+            unchanged = (
+                not _changes_data(result.counts)
+                and last_fetch is not None
+                and _series_facts(writer.series()).equals(series_before)
+                and status_inputs_unchanged(writer, settings, indicators, report_year or now.year)
+            )
+            update = None
+            if not unchanged:
+                step("recomputing status")
+                update = derive_status(writer, settings, now, report_year, indicators)
+            if update is not None and (
+                _changes_data(result.counts) or update.changed or last_fetch is None
+            ):
                 store_status(writer, update, run_id, now)
                 result.status_changes = update.changes
                 result.outcome, result.message = OUTCOME_SUCCESS, "published"
@@ -193,8 +204,11 @@ def run_refresh(
                 # Only the run record (and series metadata) is new; the values and status rows
                 # stay exactly as they were.
                 result.outcome = OUTCOME_NO_CHANGE
-                result.message = (
-                    f"nothing new: values and status rows are unchanged; {NOT_VALIDATED}"
+                skipped = [NOT_VALIDATED] if result.check_report is None else []
+                if update is None:
+                    skipped.append(NOT_RECOMPUTED)
+                result.message = "; ".join(
+                    ["nothing new: values and status rows are unchanged", *skipped]
                 )
             writer.record_run(_run_record(result, now, settings, outcome=result.outcome))
             step("publishing")
@@ -225,6 +239,7 @@ def run_refresh(
 
 
 NOT_VALIDATED = "no value changed, so no validation ran and no data docs were rebuilt"
+NOT_RECOMPUTED = "status rows not recomputed (same values, catalogs, method, year and counties)"
 
 
 class _GxImport:
@@ -270,6 +285,35 @@ def _fetch_plan(
     known = followed_area_ids([c for c in counties if c not in new_counties])
     fresh = [a for a in followed_area_ids(new_counties) if a not in set(known)]
     return [group for group in ((known, from_date), (fresh, None)) if group[0]]
+
+
+def status_inputs_unchanged(
+    writer: WarehouseWriter, settings: Settings, indicators: pl.DataFrame, report_year: int
+) -> bool:
+    """Whether the stored status rows were computed from exactly these inputs (besides the
+    values and series metadata, which the caller compares): the catalogs, the method settings,
+    the report year and the followed counties. Then recomputing them would give the same rows.
+    """
+    last = writer.last_successful_run()
+    if last is None or last["method_settings"] != settings.method.as_dict():
+        return False
+    stored = writer.indicators()
+    if set(indicators.columns) - set(stored.columns):
+        return False
+    key = list(progress.INDICATOR_KEY)
+    if not stored.select(indicators.columns).sort(key).equals(indicators.sort(key)):
+        return False
+    years = writer.query("SELECT DISTINCT report_year FROM progress")["report_year"].to_list()
+    regions = writer.query(
+        "SELECT DISTINCT p.area_id FROM progress AS p JOIN areas AS a USING (area_id) "
+        "WHERE a.kind = 'region'"
+    )["area_id"].to_list()
+    return years == [report_year] and set(regions) == set(settings.county_ids)
+
+
+def _series_facts(series: pl.DataFrame) -> pl.DataFrame:
+    """The series metadata a status row reads (not when it was first and last seen)."""
+    return series.drop("first_seen", "last_seen", strict=False).sort("series_id")
 
 
 def _changes_data(counts: warehouse.LoadCounts | None) -> bool:
