@@ -114,8 +114,10 @@ def run_refresh(
                     "new count" + ("ies" if len(new_counties) > 1 else "y")
                     + f" fetched in full: {', '.join(c.county_id for c in new_counties)}"
                 )  # fmt: skip
-            if full_load or new_counties:
-                gx_import.start()  # values will arrive: overlap the import with the network
+            if last_fetch is None or new_counties:
+                # New values will certainly arrive: overlap the import with the network. (A
+                # reload of counties already held imports it only once something changed.)
+                gx_import.start()
             step(
                 f"fetching {len(kpis)} KPIs for {len(area_ids)} areas of "
                 f"{len(counties)} count{'ies' if len(counties) > 1 else 'y'} ({kind})"
