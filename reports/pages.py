@@ -1,8 +1,9 @@
-"""The report pages: pure functions from frames (and rendered SVGs) to HTML, and one writer.
+"""The report pages: pure functions from frames (and rendered SVGs) to page views, rendered by
+the Jinja2 templates in reports/templates/, and one writer.
 
-Every text from catalogs and Kolada goes through html.escape; the SVGs come from vl-convert,
-which escapes their text itself. Pages are self-contained: inline CSS and SVG, no scripts, no
-network requests, lang="sv", printable on A4.
+The templates escape every value (autoescaping is on); the SVGs come from vl-convert, which
+escapes their text itself, and are the only markup passed in. Pages are self-contained: inline
+CSS and SVG, no scripts, no network requests, lang="sv", printable on A4.
 """
 
 from __future__ import annotations
@@ -10,24 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import polars as pl
+from markupsafe import Markup
 
 from models.areas import RIKET_ID
-from models.status import STATUS_BY_CODE, STATUSES
+from models.status import STATUSES
 from models.swedish import format_date
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points
+from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
     SOURCE_VALUES,
     data_date_text,
-    format_change,
     format_value,
     slugify,
     status_text,
@@ -336,115 +337,7 @@ def status_counts(ctx: ReportContext, area_ids: Sequence[str] | None = None) -> 
     )
 
 
-# --- HTML -------------------------------------------------------------------------------------
-
-CSS = """
-:root { color-scheme: light; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a;
-  background: #fff; margin: 0 auto; max-width: 60rem; padding: 1.5rem; line-height: 1.45; }
-h1 { font-size: 1.7rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.3rem; margin: 2rem 0 .6rem; border-bottom: 2px solid #1a1a1a; }
-h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
-p.meta { color: #404040; margin: .1rem 0; }
-nav a, a { color: #0a4f8a; }
-table { border-collapse: collapse; width: 100%; font-size: .8rem; margin: .5rem 0 1rem; }
-table.summary { width: auto; min-width: 24rem; }
-tr.explanation td { color: #333; font-size: .75rem; padding: 0 .35rem .45rem 1.2rem; }
-tr.explanation.gender td { padding-left: 2.2rem; }
-tbody tr:not(.explanation):has(+ tr.explanation) > * { border-bottom: none; }
-caption { text-align: left; font-weight: bold; padding: .3rem 0; }
-th, td { border-bottom: 1px solid #bfbfbf; padding: .25rem .35rem; text-align: left;
-  vertical-align: top; }
-thead th { border-bottom: 2px solid #1a1a1a; background: #f2f2f2; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.change { white-space: normal; min-width: 6rem; }
-tr.gender th { padding-left: 1.2rem; font-weight: normal; }
-td.status, th.status { min-width: 9rem; }
-.status .symbol { display: inline-block; min-width: 1.3em; text-align: center;
-  border: 1px solid #8c8c8c; border-radius: 3px; margin-right: .3em; }
-figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
-figure svg { max-width: 100%; height: auto; display: block; }
-section.indicator { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.2rem; }
-p.explanation { margin: .3rem 0; }
-p.note, p.source { font-size: .8rem; color: #404040; margin: .2rem 0; }
-footer { margin-top: 2rem; border-top: 1px solid #8c8c8c; font-size: .8rem; color: #404040; }
-.nodata { font-style: italic; color: #404040; }
-@page { size: A4; margin: 14mm 12mm; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  thead { display: table-header-group; }
-  tr { break-inside: avoid; page-break-inside: avoid; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  a { color: #1a1a1a; text-decoration: none; }
-}
-"""
-
-
-def _document(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
-    )
-
-
-def _status_cell(code: str | None, header: bool = False, label: str | None = None) -> str:
-    style = STATUS_BY_CODE.get(code or "not_assessable", STATUS_BY_CODE["not_assessable"])
-    tag, scope = ("th", ' scope="row"') if header else ("td", "")
-    return (
-        f'<{tag}{scope} class="status"><span class="symbol" aria-hidden="true" '
-        f'style="background:{style.colour};color:{_ink(style.code)}">{escape(style.symbol)}</span>'
-        f"{escape(label or style.label)}</{tag}>"
-    )
-
-
-def _ink(code: str) -> str:
-    return "#ffffff" if code == "improving" else "#1a1a1a"
-
-
-def _figure(svg: str | None, alt_text: str, caption: str = "") -> str:
-    if svg is None:
-        return ""
-    caption_html = f"<figcaption class='note'>{escape(caption)}</figcaption>" if caption else ""
-    return (
-        f'<figure><div role="img" aria-label="{escape(alt_text)}">{svg}</div>'
-        f"{caption_html}</figure>"
-    )
-
-
-def _header(ctx: ReportContext, heading: str, back_link: bool = True) -> str:
-    nav = '<nav><a href="index.html">Till översikten</a></nav>' if back_link else ""
-    return (
-        f"<header>{nav}<h1>{escape(heading)}</h1>"
-        f'<p class="meta">{escape(ctx.catalog_title)} · Rapportår {ctx.report_year}</p>'
-        f'<p class="meta">{escape(data_date_text(ctx.data_date))}</p></header>'
-    )
-
-
-def _footer(ctx: ReportContext) -> str:
-    return (
-        "<footer><p>Värden: "
-        f"{escape(SOURCE_VALUES)}. Förändringar, mål och status: {escape(SOURCE_PROCESSED)}.</p>"
-        f"<p>{escape(data_date_text(ctx.data_date))}. "
-        f"Katalog: {escape(ctx.catalog_title)}.</p></footer>"
-    )
-
-
-def _summary_table(ctx: ReportContext, entries: Sequence[IndicatorEntry]) -> str:
-    codes = [(entry.total or {}).get("status") or "not_assessable" for entry in entries]
-    rows = "".join(
-        f"<tr>{_status_cell(style.code, header=True)}"
-        f'<td class="num">{codes.count(style.code)}</td></tr>'
-        for style in STATUSES
-    )
-    return (
-        '<table class="summary"><caption>Antal indikatorer per status</caption>'
-        '<thead><tr><th scope="col">Status</th><th scope="col">Antal</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-    )
-
+# --- page views: the values each template shows --------------------------------------------
 
 TABLE_COLUMNS = (
     "Indikator",
@@ -458,43 +351,95 @@ TABLE_COLUMNS = (
 )
 
 
-def _indicator_rows(entry: IndicatorEntry) -> str:
-    unit = str(entry.indicator["unit"])
-    iid = escape(entry.indicator["indicator_id"])
-    area = escape(entry.shown_area_id)
-    html_rows = []
+def _page_values(ctx: ReportContext, heading: str, back_link: bool = True) -> dict[str, Any]:
+    """What every page's frame (header and footer of base.html.j2) shows."""
+    return {
+        "ctx": ctx,
+        "heading": heading,
+        "back_link": back_link,
+        "data_date_text": data_date_text(ctx.data_date),
+        "table_columns": TABLE_COLUMNS,
+    }
+
+
+@dataclass(frozen=True)
+class TableLine:
+    """One row of an indicator table: the total or one gender."""
+
+    gender: str
+    name: str
+    row: dict[str, Any]
+    explanation: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    """One indicator on a page: its table rows and its section."""
+
+    indicator_id: str
+    area_id: str
+    title: str
+    unit: str
+    lines: list[TableLine]
+    area_name: str
+    stand_in_name: str | None
+    svg: Markup | None
+    alt_text: str
+    status_lead: str
+    explanation: str
+    comparison: str
+    target: str
+
+
+def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
     rows = [("T", entry.total)] + [(row["gender"], row) for row in entry.by_gender]
-    for gender, row in rows:
-        row = row or {}
-        name = escape(entry.indicator["title"]) if gender == "T" else GENDER_NAMES[gender]
-        css = "" if gender == "T" else ' class="gender"'
-        explanation = escape(str(row.get("explanation") or row.get("reason") or ""))
-        html_rows.append(
-            f'<tr{css} data-indicator="{iid}" data-area="{area}" data-gender="{gender}">'
-            f'<th scope="row">{name}</th>'
-            f'<td class="num">{row.get("baseline_year") or "–"}</td>'
-            f'<td class="num">{escape(format_value(row.get("baseline_value"), unit))}</td>'
-            f'<td class="num">{row.get("latest_year") or "–"}</td>'
-            f'<td class="num">{escape(format_value(row.get("latest_value"), unit))}</td>'
-            f'<td class="num change">{escape(format_change(row.get("change"), unit))}</td>'
-            f'<td class="num">{escape(format_value(row.get("target_value"), unit))}</td>'
-            f"{_status_cell(row.get('status'), label=row.get('status_label'))}</tr>"
+    return [
+        TableLine(
+            gender=gender,
+            name=entry.indicator["title"] if gender == "T" else GENDER_NAMES[gender],
+            row=_display_row(row or {}),
+            explanation=str((row or {}).get("explanation") or (row or {}).get("reason") or ""),
         )
-        if explanation:
-            # The sentence gets its own full-width row: in a column it would squeeze the numbers.
-            html_rows.append(
-                f'<tr class="explanation{" gender" if gender != "T" else ""}">'
-                f'<td colspan="{len(TABLE_COLUMNS)}">{explanation}</td></tr>'
-            )
-    return "".join(html_rows)
+        for gender, row in rows
+    ]
 
 
-def _indicator_table(goal_area: str, entries: Sequence[IndicatorEntry]) -> str:
-    head = "".join(f'<th scope="col">{escape(name)}</th>' for name in TABLE_COLUMNS)
-    body = "".join(_indicator_rows(entry) for entry in entries)
-    return (
-        f'<table class="indicators"><caption>{escape(goal_area)}: indikatorer och status'
-        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _display_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a table row shows; absent ones are None, so the template prints "–"."""
+    fields = (
+        "baseline_year",
+        "baseline_value",
+        "latest_year",
+        "latest_value",
+        "change",
+        "target_value",
+        "status",
+        "status_label",
+    )
+    return {name: row.get(name) for name in fields}
+
+
+def _indicator_view(
+    ctx: ReportContext, entry: IndicatorEntry, svgs: Mapping[str, str]
+) -> IndicatorView:
+    iid = entry.indicator["indicator_id"]
+    row = entry.total or {}
+    explanation = str(row.get("explanation") or row.get("reason") or "")
+    stand_in = ctx.group_id is not None and entry.shown_area_id == ctx.group_id
+    return IndicatorView(
+        indicator_id=iid,
+        area_id=entry.shown_area_id,
+        title=entry.indicator["title"],
+        unit=str(entry.indicator["unit"]),
+        lines=_table_lines(entry),
+        area_name=entry.series_names["area"],
+        stand_in_name=ctx.names.get(entry.shown_area_id, entry.shown_area_id) if stand_in else None,
+        svg=trusted_svg(svgs.get(f"trend:{iid}")),
+        alt_text=trend_alt_text_for(entry),
+        status_lead=_status_lead(row, explanation),
+        explanation=explanation,
+        comparison=_comparison(ctx, entry),
+        target=target_text(entry.indicator, row),
     )
 
 
@@ -520,7 +465,7 @@ def _comparison(ctx: ReportContext, entry: IndicatorEntry) -> str:
     if row.get("comparison_note"):
         text += f" {row['comparison_note']}"
     text += _next_data(ctx, entry, row)
-    return f'<p class="note">{escape(text.strip())}</p>' if text.strip() else ""
+    return text.strip()
 
 
 def _next_data(ctx: ReportContext, entry: IndicatorEntry, row: Mapping[str, Any]) -> str:
@@ -534,39 +479,9 @@ def _next_data(ctx: ReportContext, entry: IndicatorEntry, row: Mapping[str, Any]
     return text
 
 
-def _indicator_section(ctx: ReportContext, entry: IndicatorEntry, svgs: Mapping[str, str]) -> str:
-    iid = entry.indicator["indicator_id"]
-    row = entry.total or {}
-    stand_in = ""
-    if ctx.group_id and entry.shown_area_id == ctx.group_id:
-        stand_in = (
-            f'<p class="note">Regionen har inga egna värden för indikatorn; länet redovisas som '
-            f"{escape(ctx.names.get(ctx.group_id, ctx.group_id))}.</p>"
-        )
-    key = f"trend:{iid}"
-    figure = (
-        _figure(svgs.get(key), trend_alt_text_for(entry))
-        if key in svgs
-        else f'<p class="nodata">Inga värden för {escape(entry.series_names["area"])}.</p>'
-    )
-    explanation = row.get("explanation") or row.get("reason") or ""
-    return (
-        f'<section class="indicator" id="{escape(iid)}">'
-        f"<h3>{escape(entry.indicator['title'])}</h3>{stand_in}{figure}"
-        f'<p class="explanation"><strong>{escape(_status_lead(row, str(explanation)))}</strong> '
-        f"{escape(str(explanation))}</p>"
-        f"{_comparison(ctx, entry)}"
-        f'<p class="source">{escape(target_text(entry.indicator, row))}. '
-        f"{escape(SOURCE_VALUES)}. {escape(SOURCE_PROCESSED)} (förändring, mål, status)."
-        "</p></section>"
-    )
-
-
 def _status_lead(row: Mapping[str, Any], explanation: str) -> str:
     """The status before the sentence: the symbol alone when the sentence names the status."""
-    style = STATUS_BY_CODE.get(
-        row.get("status") or "not_assessable", STATUS_BY_CODE["not_assessable"]
-    )
+    style = status_style(row.get("status"))
     label = row.get("status_label") or style.label
     return style.symbol if label in explanation else f"{status_text(style.code, label)}."
 
@@ -577,58 +492,47 @@ def trend_alt_text_for(entry: IndicatorEntry) -> str:
     return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names)
 
 
-def area_page_html(ctx: ReportContext, area_id: str, svgs: Mapping[str, str]) -> str:
-    """One area's page: summary, per goal area a table and a trend chart per indicator."""
-    entries = page_entries(ctx, area_id)
-    name = ctx.names.get(area_id, area_id)
-    parts = [_header(ctx, f"Aktuellt perspektiv {ctx.report_year}: {name}")]
-    parts.append("<main>")
-    parts.append("<h2>Sammanfattning</h2>")
-    parts.append(_summary_table(ctx, entries))
-    if area_id == ctx.county_id:
-        parts.append(_county_section(ctx, svgs))
-    goal_areas = list(dict.fromkeys(entry.indicator["goal_area"] for entry in entries))
-    for goal_area in goal_areas:
-        in_goal = [entry for entry in entries if entry.indicator["goal_area"] == goal_area]
-        parts.append(f"<h2>{escape(goal_area)}</h2>")
-        parts.append(_indicator_table(goal_area, in_goal))
-        parts.extend(_indicator_section(ctx, entry, svgs) for entry in in_goal)
-    parts.append("</main>")
-    parts.append(_footer(ctx))
-    return _document(f"Aktuellt perspektiv {ctx.report_year}: {name}", "\n".join(parts))
+def _summary_counts(entries: Sequence[IndicatorEntry]) -> dict[str, int]:
+    codes = [(entry.total or {}).get("status") or "not_assessable" for entry in entries]
+    return {style.code: codes.count(style.code) for style in STATUSES}
 
 
-def _county_section(ctx: ReportContext, svgs: Mapping[str, str]) -> str:
-    parts = ["<h2>Länets kommuner</h2>"]
-    if "heatmap" in svgs:
-        parts.append(
-            _figure(
-                svgs["heatmap"],
-                "Status per kommun och indikator; samma uppgifter finns i tabellen nedan.",
-            )
+@dataclass(frozen=True)
+class CountsRow:
+    name: str
+    href: str | None
+    counts: list[int]
+
+
+def _counts_rows(ctx: ReportContext, links: set[str] | None = None) -> list[CountsRow]:
+    area_ids = [*ctx.municipalities, ctx.county_id]
+    counts = status_counts(ctx, area_ids)
+    return [
+        CountsRow(
+            name=ctx.names.get(area_id, area_id),
+            href=ctx.page_name(area_id) if links is not None and area_id in links else None,
+            counts=counts.filter(pl.col("area_id") == area_id)["count"].to_list(),
         )
-    parts.append(_counts_table(ctx))
-    if "counts" in svgs:
-        parts.append(
-            _figure(
-                svgs["counts"],
-                "Antal indikatorer per status och kommun; samma uppgifter finns i tabellen ovan.",
-            )
-        )
-    rankings = [ind for ind in ctx.indicators if f"ranking:{ind['indicator_id']}" in svgs]
-    if rankings:
-        parts.append("<h2>Kommunernas senaste värden</h2>")
-        parts.append(
-            '<p class="note">Rangordningen visar bara läget jämfört med andra kommuner, '
-            "inte om målet nås; den färgas därför aldrig som status.</p>"
-        )
-        for indicator in rankings:
-            key = f"ranking:{indicator['indicator_id']}"
-            parts.append(
-                f'<section class="indicator"><h3>{escape(indicator["title"])}</h3>'
-                f"{_figure(svgs[key], ranking_alt_for(ctx, indicator))}</section>"
-            )
-    return "\n".join(parts)
+        for area_id in area_ids
+    ]
+
+
+def _county_view(ctx: ReportContext, svgs: Mapping[str, str]) -> dict[str, Any]:
+    rankings = [
+        {
+            "title": indicator["title"],
+            "svg": trusted_svg(svgs[key]),
+            "alt_text": ranking_alt_for(ctx, indicator),
+        }
+        for indicator in ctx.indicators
+        if (key := f"ranking:{indicator['indicator_id']}") in svgs
+    ]
+    return {
+        "heatmap": trusted_svg(svgs.get("heatmap")),
+        "counts": _counts_rows(ctx),
+        "counts_chart": trusted_svg(svgs.get("counts")),
+        "rankings": rankings,
+    }
 
 
 def ranking_alt_for(ctx: ReportContext, indicator: Mapping[str, Any]) -> str:
@@ -641,69 +545,70 @@ def ranking_alt_for(ctx: ReportContext, indicator: Mapping[str, Any]) -> str:
     return f"Punktdiagram: {indicator['title']}, senaste värde per kommun: {items}."
 
 
-def _counts_table(ctx: ReportContext, links: set[str] | None = None) -> str:
-    counts = status_counts(ctx, [*ctx.municipalities, ctx.county_id])
-    head = "".join(
-        f'<th scope="col" title="{escape(style.label)}">{escape(style.symbol)} '
-        f"{escape(style.label)}</th>"
-        for style in STATUSES
-    )
-    body = []
-    for area_id in [*ctx.municipalities, ctx.county_id]:
-        name = escape(ctx.names.get(area_id, area_id))
-        linked = links is not None and area_id in links
-        label = f'<a href="{escape(ctx.page_name(area_id))}">{name}</a>' if linked else name
-        cells = "".join(
-            f'<td class="num">{n}</td>'
-            for n in counts.filter(pl.col("area_id") == area_id)["count"].to_list()
-        )
-        body.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
-    return (
-        '<table class="counts"><caption>Antal indikatorer per status och område</caption>'
-        f'<thead><tr><th scope="col">Område</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+def area_page_html(ctx: ReportContext, area_id: str, svgs: Mapping[str, str]) -> str:
+    """One area's page: summary, per goal area a table and a trend chart per indicator."""
+    entries = page_entries(ctx, area_id)
+    name = ctx.names.get(area_id, area_id)
+    views = [_indicator_view(ctx, entry, svgs) for entry in entries]
+    goal_areas = list(dict.fromkeys(entry.indicator["goal_area"] for entry in entries))
+    return render_page(
+        "area.html.j2",
+        **_page_values(ctx, f"Aktuellt perspektiv {ctx.report_year}: {name}"),
+        summary=_summary_counts(entries),
+        county=_county_view(ctx, svgs) if area_id == ctx.county_id else None,
+        goal_areas=[
+            (
+                goal_area,
+                [
+                    view
+                    for view, entry in zip(views, entries, strict=True)
+                    if entry.indicator["goal_area"] == goal_area
+                ],
+            )
+            for goal_area in goal_areas
+        ],
     )
 
 
-def index_page_html(ctx: ReportContext, linked: Sequence[str] | None = None) -> str:
-    """The county overview: links to the area pages (linked: those written; default all),
-    and the status counts per area."""
+def index_page_html(
+    ctx: ReportContext, linked: Sequence[str] | None = None, pdf: bool = True
+) -> str:
+    """The county overview: links to the area pages (linked: those written; default all) and
+    their PDFs when printed, and the status counts per area."""
     pages = set(linked) if linked is not None else {*ctx.municipalities, ctx.county_id}
     heading = f"Aktuellt perspektiv {ctx.report_year}: {ctx.region_name} och länets kommuner"
-    parts = [_header(ctx, heading, back_link=False), "<main>"]
-    parts.append("<h2>Rapporter</h2><ul>")
     labels = {ctx.county_id: f"{ctx.region_name}: länet, med statuskarta och jämförelser"}
-    parts.extend(
-        f'<li><a href="{escape(ctx.page_name(area_id))}">'
-        f"{escape(labels.get(area_id, ctx.names.get(area_id, area_id)))}</a> "
-        f'(<a href="{escape(ctx.page_name(area_id).replace(".html", ".pdf"))}">PDF</a>)</li>'
+    links = [
+        {
+            "href": ctx.page_name(area_id),
+            "label": labels.get(area_id, ctx.names.get(area_id, area_id)),
+            "pdf_href": ctx.page_name(area_id).replace(".html", ".pdf") if pdf else None,
+        }
         for area_id in [ctx.county_id, *ctx.municipalities]
         if area_id in pages
+    ]
+    return render_page(
+        "index.html.j2",
+        **_page_values(ctx, heading, back_link=False),
+        links=links,
+        counties=_followed_counties(ctx),
+        counts=_counts_rows(ctx, links=pages),
     )
-    parts.append("</ul>")
-    parts.append(_followed_counties(ctx))
-    parts.append("<h2>Översikt</h2>")
-    parts.append(_counts_table(ctx, links=pages))
-    parts.append(
-        '<p class="note">Status per indikator räknas på totalen (kvinnor och män '
-        "tillsammans). Förklaringar finns på varje områdes sida.</p>"
-    )
-    parts.append("</main>")
-    parts.append(_footer(ctx))
-    return _document(heading, "\n".join(parts))
 
 
-def _followed_counties(ctx: ReportContext) -> str:
-    """The counties the warehouse follows; each has its own report (`--county`)."""
+def _followed_counties(ctx: ReportContext) -> list[dict[str, Any]]:
+    """The counties the warehouse follows (each has its own report, `--county`); none listed
+    when it follows only this one."""
     if len(ctx.followed_counties) < 2:
-        return ""
-    items = "".join(
-        f"<li>{escape(ctx.names.get(county, county))} ({escape(county)})"
-        + (" – den här rapporten" if county == ctx.county_id else "")
-        + "</li>"
+        return []
+    return [
+        {
+            "name": ctx.names.get(county, county),
+            "county_id": county,
+            "this_report": county == ctx.county_id,
+        }
         for county in ctx.followed_counties
-    )
-    return f"<h2>Följda län</h2><ul>{items}</ul>"
+    ]
 
 
 # --- the writer ------------------------------------------------------------------------------
@@ -752,7 +657,7 @@ def build_report(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = [out_dir / "index.html"]
-    pages[0].write_text(index_page_html(ctx, page_areas), encoding="utf-8")
+    pages[0].write_text(index_page_html(ctx, page_areas, pdf=pdf), encoding="utf-8")
     for area_id in page_areas:
         path = out_dir / ctx.page_name(area_id)
         path.write_text(area_page_html(ctx, area_id, by_area[area_id]), encoding="utf-8")

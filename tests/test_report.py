@@ -125,7 +125,7 @@ def test_an_indicator_title_with_a_script_tag_is_shown_as_text():
     for html in (area_page_html(ctx, "1780", svgs={}), area_page_html(ctx, COUNTY_ID, svgs={})):
         parsed = parse(html)
         assert "script" not in parsed.tags
-        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;elever&quot;" in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;elever&#34;" in html
         titles = [
             cells[0]
             for (iid, _, g), cells in parsed.rows.items()
