@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, parse_counties
 from models.areas import load_areas
 from models.catalog import (
     CatalogError,
@@ -96,10 +96,12 @@ def report_county(settings: Settings, county: str | None) -> str:
     if county is None:
         return settings.county_id
     try:
-        (chosen,) = load_settings({"counties": [county]}, env={}).county_ids
-    except (ConfigError, ValueError) as error:
+        chosen = parse_counties(county)
+    except ConfigError as error:
         fail(f"--county: {error}")
-    return chosen
+    if len(chosen) != 1:
+        fail(f"--county: a report is of one county, not {', '.join(chosen)}")
+    return chosen[0]
 
 
 @catalog_app.command("list")

@@ -127,7 +127,7 @@ def load_settings(
     db_path = (
         _resolve(Path(db_value), cwd) if db_value else data_dir / "warehouse" / "aktuellt.duckdb"
     )
-    county_ids = _county_ids(merged.get("counties", DEFAULT_COUNTY))
+    county_ids = parse_counties(merged.get("counties", DEFAULT_COUNTY))
     catalogs = merged.get("catalogs", DEFAULT_CATALOGS)
     if isinstance(catalogs, str):
         catalogs = [part.strip() for part in catalogs.split(",") if part.strip()]
@@ -143,7 +143,7 @@ def load_settings(
     )
 
 
-def _county_ids(raw: Any) -> tuple[str, ...]:
+def parse_counties(raw: Any) -> tuple[str, ...]:
     """Region codes from a code, a list of codes, "0017,0018" or "all"; order kept, no repeats."""
     parts = [raw] if isinstance(raw, str) else raw
     if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
