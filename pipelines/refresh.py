@@ -123,8 +123,10 @@ def run_refresh(
                 f"{len(counties)} count{'ies' if len(counties) > 1 else 'y'} ({kind})"
             )
             plan = _fetch_plan(counties, new_counties, result.from_date)
+            # On an incremental night the first page with values starts the import.
+            on_values = gx_import.start if not full_load else (lambda: None)
             batch, series = _fetch(
-                settings, snapshot, session, kpis, plan, archive, on_values=gx_import.start
+                settings, snapshot, session, kpis, plan, archive, on_values=on_values
             )
             result.requests = session.requests_made
             result.notes += _discontinued_notes(series)
@@ -193,7 +195,9 @@ def run_refresh(
                 and status_inputs_unchanged(writer, settings, indicators, report_year or now.year)
             )
             update = None
-            if not unchanged:
+            if unchanged:
+                result.notes.append(NOT_RECOMPUTED)
+            else:
                 step("recomputing status")
                 update = derive_status(writer, settings, now, report_year, indicators)
             if update is not None and (

@@ -173,27 +173,29 @@ def test_a_night_with_nothing_new_neither_validates_nor_imports_great_expectatio
         "from cli import app\n"
         "app()\n"
     )
-    night = subprocess.run(
-        [
-            *(sys.executable, "-c", program, "refresh", "--data", str(tmp_path / "data")),
-            *("--county", VARMLAND, "--county", OREBRO),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "AKTUELLT_KOLADA_URL": two_counties.base_url},
-        timeout=300,
-        check=False,
-    )
+    for extra in ([], ["--full"]):  # the nightly run, then the weekly reload
+        night = subprocess.run(
+            [
+                *(sys.executable, "-c", program, "refresh", "--data", str(tmp_path / "data")),
+                *("--county", VARMLAND, "--county", OREBRO, *extra),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "AKTUELLT_KOLADA_URL": two_counties.base_url},
+            timeout=300,
+            check=False,
+        )
 
-    assert night.returncode == 0, night.stderr
-    assert "GX imported: False" in night.stderr
-    assert "no_change" in night.stdout and "no validation ran" in night.stdout
-    assert sorted(p.stat().st_mtime_ns for p in settings.checks_dir.rglob("*.html")) == docs
-    run = read_query(
-        settings.db_path, "SELECT outcome, error FROM runs ORDER BY started_at DESC LIMIT 1"
-    ).row(0)
-    assert run[0] == "no_change" and "no validation ran" in run[1]
+        assert night.returncode == 0, night.stderr
+        assert "GX imported: False" in night.stderr
+        assert "no_change" in night.stdout and "no validation ran" in night.stdout
+        assert "status rows not recomputed" in night.stdout
+        assert sorted(p.stat().st_mtime_ns for p in settings.checks_dir.rglob("*.html")) == docs
+        run = read_query(
+            settings.db_path, "SELECT outcome, error FROM runs ORDER BY started_at DESC LIMIT 1"
+        ).row(0)
+        assert run[0] == "no_change" and "no validation ran" in run[1]
     checked = read_query(settings.db_path, "SELECT DISTINCT run_id FROM check_results")
     assert checked.height == 1  # only the full load was validated
 
