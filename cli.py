@@ -17,7 +17,7 @@ from rich.table import Column, Table
 from typer._click.exceptions import UsageError  # typer vendors click and does not export it
 from typer.core import TyperGroup
 
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, parse_counties
 from models.areas import load_areas
 from models.catalog import (
     CatalogError,
@@ -90,6 +90,12 @@ catalog_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(catalog_app, name="catalog")
+checks_app = typer.Typer(
+    help="The Great Expectations checks of the refresh.\n\nExample: aktuellt checks docs",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(checks_app, name="checks")
 
 # Piped output (cron mail, files) gets wide lines instead of 80-column wrapping.
 # Markup and emoji codes off: catalog titles and Kolada texts are printed exactly as written
@@ -117,7 +123,19 @@ ReportYearOption = Annotated[
 ]
 CountyOption = Annotated[
     str | None,
-    typer.Option("--county", help="County: region code or name, e.g. 0017 or Värmland."),
+    typer.Option(
+        "--county",
+        help="The county to report: region code or name, e.g. 0018 or Örebro; default the "
+        "first one followed.",
+    ),
+]
+CountiesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--county",
+        help="County to follow: region code or name (repeatable), or 'all'; default from "
+        "aktuellt.toml.",
+    ),
 ]
 AreaOption = Annotated[
     list[str] | None,
@@ -179,10 +197,21 @@ def _one_line(text: str) -> str:
 
 
 def settings_from(
-    db: Path | None = None, data: Path | None = None, county: str | None = None
+    db: Path | None = None, data: Path | None = None, counties: list[str] | None = None
 ) -> Settings:
     """Settings for one command; a ConfigError (e.g. an unknown county) is a usage error."""
-    return load_settings({"db": db, "data_dir": data, "county": county})
+    return load_settings({"db": db, "data_dir": data, "counties": counties})
+
+
+def report_county(settings: Settings, county: str | None) -> str:
+    """The county a report or chart set is of: the one asked for (a code or name), else the
+    first followed. An unknown county or more than one is a usage error."""
+    if county is None:
+        return settings.county_id
+    chosen = parse_counties(county, "--county")
+    if len(chosen) != 1:
+        raise BadInput(f"--county: a report is of one county, not {', '.join(chosen)}")
+    return chosen[0]
 
 
 def existing_warehouse(settings: Settings) -> Path:
@@ -306,6 +335,25 @@ def catalog_check(
     out.print(f"{len(paths)} catalog file(s) OK")
 
 
+@checks_app.command("docs")
+def checks_docs(data: DataOption = None) -> None:
+    """Rebuild the data docs (the human-readable validation reports) from every stored check.
+
+    A refresh renders them only when the check results changed; this renders them all.
+
+    Example: aktuellt checks docs
+    """
+    from pipelines.checks import build_docs
+
+    settings = settings_from(data=data)
+    if not settings.checks_dir.exists():
+        raise MissingInput(f"no checks yet under {settings.checks_dir}; run a refresh first")
+    index = build_docs(settings.checks_dir)
+    if index is None:
+        fail(f"no data docs were written under {settings.checks_dir}", EXIT_ERROR)
+    out.print(f"data docs: {index}")
+
+
 @app.command()
 def refresh(
     full: Annotated[
@@ -320,14 +368,16 @@ def refresh(
     ] = None,
     db: DbOption = None,
     data: DataOption = None,
-    county: CountyOption = None,
+    county: CountiesOption = None,
 ) -> None:
     """Nightly job: fetch what changed, check it, load history, recompute status, publish.
 
-    Exit codes: 0 ok (also when nothing was new), 1 checks failed, 2 source unreachable or
-    failing, 3 another refresh running, 4 any other error, 64 usage error (see aktuellt --help).
+    Every followed county is refreshed in the same run (`counties` in aktuellt.toml, or
+    --county repeated, or --county all). Exit codes: 0 ok (also when nothing was new),
+    1 checks failed, 2 source unreachable or failing, 3 another refresh running, 4 any other
+    error, 64 usage error (see aktuellt --help).
 
-    Example: aktuellt refresh --snapshot data/sample
+    Example: aktuellt refresh --county 0017 --county 0018
     """
     from pipelines import refresh as refresh_pipeline
     from pipelines.logs import log_to_file
@@ -368,6 +418,8 @@ def status(
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
+    import polars as pl
+
     from reports.terminal import compact_status, recomputed_rows, status_rows
 
     settings = settings_from(db)
@@ -375,8 +427,13 @@ def status(
     catalog_id = catalog_id_from(catalog, settings)
     recomputed = None
     if year is not None:  # recomputed from the stored values; a year without data is refused
-        inputs = _report_inputs(settings, catalog_id, year)
-        recomputed = recomputed_rows(inputs.progress, inputs.areas, inputs.indicators)
+        # Every followed county's rows, as the stored table holds them.
+        counties = [_report_inputs(settings, catalog_id, year, c) for c in settings.county_ids]
+        recomputed = recomputed_rows(
+            pl.concat([inputs.progress for inputs in counties]),
+            counties[0].areas,
+            counties[0].indicators,
+        )
     try:
         rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender, recomputed)
     except ValueError as error:
@@ -453,14 +510,14 @@ def report(
 ) -> None:
     """The yearly Aktuellt perspektiv report: index.html, one page per area, and PDFs.
 
-    Example: aktuellt report --area Karlstad --area "Region Värmland" --out out/report
+    Example: aktuellt report --county Örebro --area Örebro --out out/orebro
     """
 
     from reports.pages import build_report
     from reports.progress_display import ProgressDisplay
 
-    settings = settings_from(db, county=county)
-    ctx = _report_inputs(settings, catalog, year).context()
+    settings = settings_from(db)
+    ctx = _report_inputs(settings, catalog, year, report_county(settings, county)).context()
     area_ids = _report_areas(ctx, area)
     try:
         written = build_report(ctx, out_dir, area_ids=area_ids, pdf=pdf, progress=ProgressDisplay())
@@ -489,15 +546,15 @@ def charts(
 ) -> None:
     """Seminar chart files <out>/<area-slug>/<indicator_id>.<format>, plus manifest.csv.
 
-    Example: aktuellt charts --area Karlstad --format png,svg --out out/seminar
+    Example: aktuellt charts --county 0017 --area Karlstad --format png,svg --out out/seminar
     """
 
     from reports.progress_display import ProgressDisplay
     from reports.seminar import FORMATS, build_charts
 
-    settings = settings_from(db, county=county)
+    settings = settings_from(db)
     chosen_formats = resolve_choices("chart format", formats.split(","), FORMATS)
-    ctx = _report_inputs(settings, catalog, year).context()
+    ctx = _report_inputs(settings, catalog, year, report_county(settings, county)).context()
     area_ids = _report_areas(ctx, area)
     known_indicators = [str(entry["indicator_id"]) for entry in ctx.indicators]
     indicator_ids = resolve_choices(
@@ -537,8 +594,8 @@ def deck(
 
     if out_path.suffix.lower() != ".pptx":
         fail(f"--out must name a .pptx file, not {out_path.name!r}", 64)
-    settings = settings_from(db, county=county)
-    inputs = _report_inputs(settings, catalog, year)
+    settings = settings_from(db)
+    inputs = _report_inputs(settings, catalog, year, report_county(settings, county))
     ctx = inputs.context()
     by_name = {name.casefold(): area_id for area_id, name in ctx.names.items()}
     area_id = area if area in ctx.names else by_name.get(area.casefold())
@@ -551,14 +608,16 @@ def deck(
     out.print(f"deck written: {written}")
 
 
-def _report_inputs(settings: Settings, catalog: str | None, year: int | None) -> Any:
+def _report_inputs(
+    settings: Settings, catalog: str | None, year: int | None, county_id: str
+) -> Any:
     from pipelines.warehouse import WarehouseError
     from reports.inputs import ReportYearError, load_report_inputs
 
     catalog_id = catalog_id_from(catalog, settings)
     existing_warehouse(settings)
     try:
-        return load_report_inputs(settings, catalog_id, year)
+        return load_report_inputs(settings, catalog_id, year, county_id)
     except ReportYearError as error:
         fail(str(error), EXIT_USAGE)
     except WarehouseError:
@@ -733,7 +792,12 @@ def _print_refresh_summary(result: Any, log_path: Path) -> None:
 
 
 # Every command runs inside the error boundary (wrapped here, once, so no command can miss it).
-for _command in (*app.registered_commands, *catalog_app.registered_commands):
+commands = (
+    *app.registered_commands,
+    *catalog_app.registered_commands,
+    *checks_app.registered_commands,
+)
+for _command in commands:
     if _command.callback is not None:
         _command.callback = guarded(_command.callback)
 

@@ -24,6 +24,9 @@ DEFAULT_CATALOGS = ("np2022", "np2020", "np2023")
 # retries, and every request of the run together. A full Kolada fetch takes minutes.
 DEFAULT_REQUEST_DEADLINE = 600.0
 DEFAULT_FETCH_DEADLINE = 3600.0
+ALL_COUNTIES = "all"  # `counties = "all"`, `--county all`: every region code in models/areas.csv
+DEFAULT_MAX_IN_FLIGHT = 3  # Kolada requests at once: latency overlaps, the API is not crowded
+MAX_IN_FLIGHT_LIMIT = 8  # a higher setting would stop being polite to a public API
 
 # The CDUST counties, which run Liv & Hälsa (Uppsala, Södermanland, Värmland, Örebro,
 # Västmanland); the rest of the country has Hälsa på lika villkor (survey-data.md §1.1).
@@ -69,12 +72,18 @@ class Settings:
     data_dir: Path
     db_path: Path
     kolada_url: str
-    county_id: str
+    county_ids: tuple[str, ...]  # the counties followed, in the order given; never empty
     catalogs: tuple[str, ...] = DEFAULT_CATALOGS
     catalog_dirs: tuple[Path, ...] = ()  # analysts' own catalog folders, searched first
     method: MethodSettings = field(default_factory=MethodSettings)
     request_deadline: float = DEFAULT_REQUEST_DEADLINE
     fetch_deadline: float = DEFAULT_FETCH_DEADLINE
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+
+    @property
+    def county_id(self) -> str:
+        """The first county followed: what reports show unless told another."""
+        return self.county_ids[0]
 
     @property
     def raw_dir(self) -> Path:
@@ -94,11 +103,13 @@ _FILE_KEYS = {
     "db",
     "kolada_url",
     "county",
+    "counties",
     "catalogs",
     "catalog_dirs",
     "method",
     "request_deadline",
     "fetch_deadline",
+    "max_in_flight",
 }
 
 
@@ -115,7 +126,7 @@ def load_settings(
     """
     cwd = cwd or Path.cwd()
     env = os.environ if env is None else env
-    options = {key: value for key, value in (options or {}).items() if value is not None}
+    options = {key: value for key, value in (options or {}).items() if value not in (None, [], ())}
     named = config_file or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
     path = _resolve(named, cwd) if named else cwd / CONFIG_FILE_NAME
     if named and not path.is_file():
@@ -135,15 +146,22 @@ def load_settings(
     ]
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update({key: value for key, value in layer.items() if value not in (None, "")})
+        given = {key: value for key, value in layer.items() if value not in (None, "")}
+        # `county` is the one-county shorthand of `counties`; within one layer `counties` wins,
+        # and a later layer's choice replaces an earlier one's whichever spelling it uses.
+        county = given.pop("county", None)
+        if "counties" not in given and county is not None:
+            given["counties"] = county
+        merged.update(given)
 
     data_dir = _resolve(Path(merged.get("data_dir", "data")), cwd)
     db_value = merged.get("db")
     db_path = (
         _resolve(Path(db_value), cwd) if db_value else data_dir / "warehouse" / "aktuellt.duckdb"
     )
-    county_from = "--county" if "county" in options else ENV_COUNTY if env.get(ENV_COUNTY) else path
-    county_id = _county_id(str(merged.get("county", DEFAULT_COUNTY)), county_from)
+    from_options = "county" in options or "counties" in options
+    county_from = "--county" if from_options else ENV_COUNTY if env.get(ENV_COUNTY) else path
+    county_ids = parse_counties(merged.get("counties", DEFAULT_COUNTY), county_from)
     catalogs = merged.get("catalogs", DEFAULT_CATALOGS)
     if isinstance(catalogs, str):
         catalogs = [part.strip() for part in catalogs.split(",") if part.strip()]
@@ -151,12 +169,13 @@ def load_settings(
         data_dir=data_dir,
         db_path=db_path,
         kolada_url=str(merged.get("kolada_url", DEFAULT_KOLADA_URL)).rstrip("/"),
-        county_id=county_id,
+        county_ids=county_ids,
         catalogs=tuple(catalogs),
         catalog_dirs=tuple(_resolve(Path(d), cwd) for d in merged.get("catalog_dirs", ())),
         method=_method_settings(from_file.get("method", {}), options.get("method")),
         request_deadline=_seconds(merged, "request_deadline", DEFAULT_REQUEST_DEADLINE),
         fetch_deadline=_seconds(merged, "fetch_deadline", DEFAULT_FETCH_DEADLINE),
+        max_in_flight=_max_in_flight(merged.get("max_in_flight", DEFAULT_MAX_IN_FLIGHT)),
     )
 
 
@@ -167,14 +186,40 @@ def _seconds(merged: Mapping[str, Any], name: str, default: float) -> float:
     return float(value)
 
 
-def _county_id(typed: str, given_in: Path | str) -> str:
-    """The region code of a county given by code or name ("0017", "Värmland", "Region Värmland")."""
+def parse_counties(raw: Any, given_in: Path | str | None = None) -> tuple[str, ...]:
+    """Region codes from a code or county name, a list of them, "0017,0018" or "all"; order kept,
+    no repeats. `given_in` names where the value came from, for the error message."""
+    where = f"{given_in}: " if given_in else ""
+    parts = [raw] if isinstance(raw, str) else raw
+    if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
+        raise ConfigError(f'{where}counties must be region codes like "0017" or "all", not {raw!r}')
+    typed = [text.strip() for part in parts for text in part.split(",") if text.strip()]
+    if not typed:
+        raise ConfigError(f'{where}counties is empty: name at least one county, or "all"')
     areas = load_areas()
-    regions = [area.area_id for area in areas.values() if area.kind == "region"]
+    regions = sorted(area.area_id for area in areas.values() if area.kind == "region")
+    if ALL_COUNTIES in typed:
+        if typed != [ALL_COUNTIES]:
+            raise ConfigError(f'{where}"all" cannot be combined with counties: {typed}')
+        return tuple(regions)
     try:
-        return resolve_area(typed, areas, among=regions, where="of Sweden", kind="county")
+        found = [
+            resolve_area(text, areas, among=regions, where="of Sweden", kind="county")
+            for text in typed
+        ]
     except UnknownName as error:
-        raise ConfigError(f"{given_in}: {error}") from error
+        raise ConfigError(f"{where}{error}") from error
+    return tuple(dict.fromkeys(found))
+
+
+def _max_in_flight(raw: Any) -> int:
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= MAX_IN_FLIGHT_LIMIT:
+        raise ConfigError(
+            f"max_in_flight must be a whole number from 1 to {MAX_IN_FLIGHT_LIMIT}, not {raw!r}"
+        )
+    return raw
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

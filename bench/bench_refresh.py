@@ -1,16 +1,32 @@
-"""Refresh cost against a local Kolada with 100 ms added latency per request.
+"""Refresh cost against a local Kolada with 100 ms added latency per request, next to koladapy.
 
-Prints, for the catalog KPIs and the county's areas, the requests and wall time of a full
-refresh and of a no-change nightly run, next to the minimal request count the API's limits
-allow (25 ids per path segment, 5000 rows per page). Run: .venv/bin/python bench/bench_refresh.py
+The local Kolada (tests/kolada_server.py) serves every county's real values (one snapshot per
+county, built by scripts/build_sample.py from data/reference). Every refresh runs as its own
+`aktuellt` process, so import costs count. Printed in one run:
+
+- koladapy 1.0.1 fetching the same KPIs (values and metadata) for the same areas, with its
+  default throttle of 5 requests/s and without, in a virtual environment of the bench's own
+  (created under /tmp on first use; koladapy is no dependency of the project);
+- `aktuellt refresh --full` into an empty warehouse for one county and for all 21;
+- the no-change night (`aktuellt refresh` right after) for both, and the weekly `--full` reload
+  that finds nothing new;
+- the minimal request count the API's limits allow (25 ids per segment, 5000 rows per page).
+
+Run: .venv/bin/python bench/bench_refresh.py [--koladapy-venv DIR]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,37 +34,158 @@ sys.path.insert(0, str(ROOT))
 
 from config import load_settings  # noqa: E402
 from models.areas import county_areas  # noqa: E402
-from models.catalog import indicators_frame, load_catalogs  # noqa: E402
-from pipelines.refresh import kolada_kpis, run_refresh  # noqa: E402
-from sources.kolada import MAX_IDS  # noqa: E402
-from tests.kolada_server import KoladaServer  # noqa: E402
+from pipelines.refresh import followed_area_ids, kolada_kpis, load_indicators  # noqa: E402
+from sources.kolada import MAX_IDS, PER_PAGE, chunk_ids  # noqa: E402
+from tests.kolada_server import KoladaServer, county_snapshots  # noqa: E402
 
 LATENCY_SECONDS = 0.1
+KOLADAPY = "koladapy==1.0.1"
+DEFAULT_VENV = Path(tempfile.gettempdir()) / "aktuellt-bench-koladapy"
+AKTUELLT = ROOT / ".venv" / "bin" / "aktuellt"
+
+# Runs in koladapy's environment: fetch values and KPI metadata, print what it took.
+KOLADAPY_PROGRAM = """
+import json, sys, time
+started = time.perf_counter()
+from koladapy.api import KoladaAPI
+imported = time.perf_counter()
+base_url, per_second, kpis, areas = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+api = KoladaAPI(base_url=base_url, max_requests_per_second=per_second)
+values = api.get_values(kpi_id=kpis.split(","), municipality_id=areas.split(","))
+metadata = api.get_kpis(kpis.split(","))
+done = time.perf_counter()
+print(json.dumps({"import": imported - started, "fetch": done - imported,
+                  "records": len(values), "kpis": len(metadata)}))
+"""
+
+
+@dataclass
+class Measured:
+    label: str
+    seconds: float
+    requests: int
+    detail: str = ""
+    fetch_seconds: float | None = None  # koladapy: the fetch without its process and imports
+
+
+def koladapy_python(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating {venv} with {KOLADAPY} (the bench's own environment)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", KOLADAPY], check=True)
+    return python
+
+
+def run_koladapy(
+    python: Path, server: KoladaServer, kpis: list[str], areas: list[str], per_second: float
+) -> Measured:
+    before = server.requests_received
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            *(str(python), "-c", KOLADAPY_PROGRAM, server.base_url + "/", str(per_second)),
+            *(",".join(kpis), ",".join(areas)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measured(
+        "",
+        wall,
+        server.requests_received - before,
+        f"fetch alone {figures['fetch']:.2f} s, {figures['records']} records",
+        figures["fetch"],
+    )
+
+
+def run_aktuellt(server: KoladaServer, data: Path, counties: list[str], full: bool) -> Measured:
+    command = [str(AKTUELLT), "refresh", "--data", str(data)]
+    command += [option for county in counties for option in ("--county", county)]
+    command += ["--full"] if full else []
+    started = time.perf_counter()
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AKTUELLT_KOLADA_URL": server.base_url},
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"refresh failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    requests = int(re.search(r"requests: (\d+)", done.stdout).group(1))  # type: ignore[union-attr]
+    outcome = re.search(r"\): (\w+)", done.stdout)
+    return Measured("", wall, requests, outcome.group(1) if outcome else "")
+
+
+def minimal_requests(server: KoladaServer, kpis: list[str], areas: list[str]) -> int:
+    pages = sum(
+        max(1, math.ceil(len(server.data_records(k, a, None)) / PER_PAGE))
+        for k in chunk_ids(kpis)
+        for a in chunk_ids(areas)
+    )
+    return pages + math.ceil(len(kpis) / MAX_IDS)
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch, KoladaServer(ROOT / "data" / "sample") as server:
-        server.faults.latency = LATENCY_SECONDS
-        settings = load_settings(
-            {"data_dir": Path(scratch) / "data", "kolada_url": server.base_url}, env={}
-        )
-        kpis = kolada_kpis(indicators_frame(load_catalogs(settings.catalogs)))
-        areas = county_areas(settings.county_id).area_ids
-        kpi_chunks = math.ceil(len(kpis) / MAX_IDS)
-        # data: one page per (KPI chunk × area chunk) while each answer fits 5000 rows;
-        # metadata: one /kpi request per KPI chunk
-        minimal = kpi_chunks * math.ceil(len(areas) / MAX_IDS) + kpi_chunks
-
-        print(f"{len(kpis)} KPIs × {len(areas)} areas, {LATENCY_SECONDS * 1000:.0f} ms latency")
-        print(f"minimal requests the API's limits allow: {minimal}")
-        for label, full in (("full refresh", True), ("no-change nightly", False)):
-            started = time.perf_counter()
-            result = run_refresh(settings, full=full)
-            seconds = time.perf_counter() - started
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--koladapy-venv", type=Path, default=DEFAULT_VENV)
+    args = parser.parse_args()
+    python = koladapy_python(args.koladapy_venv)
+    settings = load_settings(env={})
+    kpis = kolada_kpis(load_indicators(settings))
+    every = load_settings({"counties": ["all"]}, env={}).county_ids
+    one = [settings.county_id]
+    with tempfile.TemporaryDirectory() as scratch:
+        folders = county_snapshots(Path(scratch) / "snapshots", every)
+        with KoladaServer(folders) as server:
+            server.faults.latency = LATENCY_SECONDS
             print(
-                f"{label:18s} outcome {result.outcome:9s} requests {result.requests:3d} "
-                f"wall {seconds:6.2f} s (latency alone ≥ {result.requests * LATENCY_SECONDS:.1f} s)"
+                f"{len(kpis)} KPIs, local Kolada with every county's values, "
+                f"{LATENCY_SECONDS * 1000:.0f} ms latency per request, "
+                f"{settings.max_in_flight} requests in flight"
             )
+            for label, counties in (("one county", one), ("all counties", list(every))):
+                areas = followed_area_ids([county_areas(c) for c in counties])
+                minimal = minimal_requests(server, kpis, areas)
+                print(f"\n{label}: {len(counties)} county(ies), {len(areas)} areas")
+                print(f"  minimal requests the API's limits allow: {minimal}")
+                throttled = run_koladapy(python, server, kpis, areas, 5.0)
+                free = run_koladapy(python, server, kpis, areas, 1e9)
+                data = Path(scratch) / label.replace(" ", "-")
+                full = run_aktuellt(server, data, counties, full=True)
+                night = run_aktuellt(server, data, counties, full=False)
+                weekly = run_aktuellt(server, data, counties, full=True)
+                rows = (
+                    ("koladapy, 5 req/s (default)", throttled),
+                    ("koladapy, unthrottled", free),
+                    ("aktuellt refresh --full (empty warehouse)", full),
+                    ("aktuellt refresh, no-change night", night),
+                    ("aktuellt refresh --full, nothing new", weekly),
+                )
+                for name, measured in rows:
+                    print(
+                        f"  {name:44s} {measured.seconds:6.2f} s  requests {measured.requests:3d}"
+                        f"  {measured.detail}"
+                    )
+                allowance = 3.0 + night.requests * LATENCY_SECONDS
+                bar = 3.0 if label == "one county" else 2.0
+                assert throttled.fetch_seconds and free.fetch_seconds
+                print(
+                    f"  full / koladapy process: {full.seconds / throttled.seconds:.2f}× "
+                    f"(throttled), {full.seconds / free.seconds:.2f}× (unthrottled); "
+                    f"full / koladapy fetch alone: {full.seconds / throttled.fetch_seconds:.2f}× "
+                    f"(throttled), {full.seconds / free.fetch_seconds:.2f}× (unthrottled); "
+                    f"bar ≤ {bar:.0f}×"
+                )
+                print(
+                    f"  no-change night {night.seconds:.2f} s; bar ≤ 3 s + {night.requests} × "
+                    f"{LATENCY_SECONDS * 1000:.0f} ms = {allowance:.2f} s"
+                )
 
 
 if __name__ == "__main__":

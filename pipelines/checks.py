@@ -2,20 +2,29 @@
 
 The suite is built from the catalog and the source: required columns and types, gender in
 T/K/M, periods in a sane range, shares within 0–100, no duplicate keys, not every value null,
-no suspicious shrinking against the previous full load, and area ids of the configured county
-(others are allowed but reported as warnings). Results come back as a frame for the warehouse's
-`check_results` table, and GX's human-readable data docs are written under the checks folder.
+no suspicious shrinking of any followed county against that county's own values in the warehouse,
+and area ids of the followed counties (others are allowed but reported as warnings). Results come
+back as a frame for the warehouse's `check_results` table; GX's human-readable data docs are
+written under the checks folder when asked (`build_docs`: when results changed, or on
+`aktuellt checks docs`).
+
+Importing GX costs seconds, so nothing here imports it at module level: a night with nothing new
+never pays for it, and `preload` starts the import in the background while the network is busy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import importlib
 import json
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,16 +40,56 @@ MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is susp
 DETAIL_ROWS = 20  # offending rows kept per expectation
 INTEGER_TYPES = ["int32", "int64", "Int32", "Int64"]  # as pandas names them
 FLOAT_TYPES = ["float64", "Float64"]
+OUTCOME_COLUMNS = ("expectation", "severity", "success", "unexpected_count")
+GX_MODULE = "great_expectations"
 
 
 log = logging.getLogger("aktuellt.checks")
+
+_preloading: list[threading.Thread] = []  # the background import, while one was started
+
+
+def preload() -> threading.Thread | None:
+    """Start importing GX in a background thread, so that its seconds overlap the network wait.
+
+    Returns the thread, or None when GX is imported (or being imported) already. Not a daemon:
+    a run that ends before the import does waits for it rather than tearing down a
+    half-imported module. Every use of GX here waits for this thread first (`_gx_ready`): GX's
+    package imports itself circularly and breaks when two threads import it at once.
+    """
+    if GX_MODULE in sys.modules or _preloading:
+        return None
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+    thread = threading.Thread(target=_import_quietly, name="gx-import", daemon=False)
+    _preloading.append(thread)
+    thread.start()
+    return thread
+
+
+def _import_quietly() -> None:
+    # A failed import leaves nothing behind; the validation's own import then raises it there.
+    with contextlib.suppress(Exception):
+        importlib.import_module(GX_MODULE)
+
+
+def _gx_ready() -> None:
+    """Wait for a background import of GX to finish before this thread touches GX."""
+    while _preloading:
+        _preloading[0].join()
+        _preloading.pop(0)
 
 
 @dataclass(frozen=True)
 class CheckReport:
     suite: str
     results: pl.DataFrame  # CHECK_RESULTS_SCHEMA
-    docs_index: Path | None  # GX data docs for this validation
+    checks_dir: Path
+    result_ids: tuple[Any, ...] = ()  # GX's identifiers of the stored validation results
+
+    @property
+    def docs_index(self) -> Path | None:
+        """The data docs' start page, if they have been built (see build_docs)."""
+        return docs_index(self.checks_dir)
 
     @property
     def passed(self) -> bool:
@@ -67,28 +116,69 @@ def check_observations(
     run_id: str,
     checks_dir: Path,
     share_series: Sequence[str],
-    county_area_ids: Sequence[str],
-    previous_full_count: int | None = None,
+    county_scopes: Mapping[str, Sequence[str]],
+    previous_counts: Mapping[str, int] | None = None,
     full: bool = False,
     last_period: int | None = None,
     expected_series: Sequence[str] = (),
 ) -> CheckReport:
-    """Validate one batch of observations; never raises on bad data, reports it instead."""
+    """Validate one batch of observations; never raises on bad data, reports it instead.
+
+    `county_scopes` maps each followed county to its areas; `previous_counts` maps a county to
+    the values its scope holds in the warehouse now. A full load is held against each county's
+    own count only: a county never loaded before has none, and no county is compared with
+    another (their sizes differ threefold).
+    """
     last_period = last_period or dt.date.today().year + 1
     frame = batch.with_columns(
         is_share=pl.col("series_id").is_in(list(share_series)),
         is_kept=~pl.col("is_deleted").fill_null(False),
+        **{
+            scope_column(county): pl.col("area_id").is_in(list(areas))
+            for county, areas in county_scopes.items()
+        },
     )
+    min_rows = {
+        county: int(count * (1 - MAX_SHRINK))
+        for county, count in (previous_counts or {}).items()
+        if full and count and county in county_scopes
+    }
     expectations = _expectations(
-        county_area_ids=county_area_ids,
+        area_ids=list(dict.fromkeys(a for areas in county_scopes.values() for a in areas)),
         last_period=last_period,
-        min_rows=(
-            int(previous_full_count * (1 - MAX_SHRINK)) if full and previous_full_count else None
-        ),
+        min_rows=min_rows,
         check_not_all_null=full or frame.height > 0,
         expected_series=expected_series,
     )
     return _validate(frame, suite, run_id, checks_dir, expectations)
+
+
+def scope_column(county_id: str) -> str:
+    """The batch column that marks the rows of one county's scope (its areas and Riket)."""
+    return f"county_{county_id}"
+
+
+def outcomes_changed(previous: pl.DataFrame, current: pl.DataFrame) -> bool:
+    """Whether any expectation passed, failed or counted differently from the previous run."""
+    columns = list(OUTCOME_COLUMNS)
+    return not previous.select(columns).sort(columns).equals(current.select(columns).sort(columns))
+
+
+def build_docs(checks_dir: Path, report: CheckReport | None = None) -> Path | None:
+    """Render GX's data docs: one report's validation (plus the index), or, without a report,
+    every stored validation and suite. Returns the docs' start page."""
+    context = _context(checks_dir)
+    if report is not None:
+        context.build_data_docs(resource_identifiers=list(report.result_ids))
+    else:
+        context.build_data_docs()
+    return docs_index(checks_dir)
+
+
+def docs_index(checks_dir: Path) -> Path | None:
+    """The start page of the data docs under the checks folder, if built."""
+    found = sorted(checks_dir.glob("**/data_docs/local_site/index.html"))
+    return found[0] if found else None
 
 
 def share_series_of(indicators: pl.DataFrame) -> list[str]:
@@ -97,12 +187,13 @@ def share_series_of(indicators: pl.DataFrame) -> list[str]:
 
 
 def _expectations(
-    county_area_ids: Sequence[str],
+    area_ids: Sequence[str],
     last_period: int,
-    min_rows: int | None,
+    min_rows: Mapping[str, int],
     check_not_all_null: bool,
     expected_series: Sequence[str] = (),
 ) -> list[Any]:
+    _gx_ready()
     import great_expectations.expectations as gxe  # heavy import: only when checking
     from great_expectations.expectations.metadata_types import FailureSeverity
     from great_expectations.expectations.row_conditions import Column
@@ -127,7 +218,7 @@ def _expectations(
         ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=list(OBSERVATION_KEY)),
         gxe.ExpectColumnValuesToBeInSet(
-            column="area_id", value_set=list(county_area_ids), severity=FailureSeverity.WARNING
+            column="area_id", value_set=list(area_ids), severity=FailureSeverity.WARNING
         ),
     ]
     if check_not_all_null:
@@ -139,8 +230,13 @@ def _expectations(
                 row_condition=Column("is_kept") == True,  # noqa: E712
             )
         )
-    if min_rows is not None:
-        found.append(gxe.ExpectTableRowCountToBeBetween(min_value=min_rows))
+    for county, rows in sorted(min_rows.items()):
+        found.append(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=rows,
+                row_condition=Column(scope_column(county)) == True,  # noqa: E712
+            )
+        )
     if expected_series:
         # A series with stored values that comes back empty: reported, and its values kept.
         found.append(
@@ -153,22 +249,33 @@ def _expectations(
     return found
 
 
+def _context(checks_dir: Path) -> Any:
+    _gx_ready()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    checks_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(checks_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
 def _validate(
     frame: pl.DataFrame, suite: str, run_id: str, checks_dir: Path, expectations: list[Any]
 ) -> CheckReport:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+    _gx_ready()
     import great_expectations as gx
 
-    checks_dir.mkdir(parents=True, exist_ok=True)
     try:
-        context, checkpoint = _configure(gx, checks_dir, suite, expectations)
+        checkpoint = _configure(gx, checks_dir, suite, expectations)
     except Exception as error:
         # The project's configuration is rebuilt from code on every run, so a half-written one
         # (a run killed while GE wrote it) is thrown away and written again; the validation
         # results and data docs under gx/uncommitted stay.
         log.warning("checks: GE configuration unreadable (%s); rebuilding it", error)
         _remove_gx_configuration(checks_dir)
-        context, checkpoint = _configure(gx, checks_dir, suite, expectations)
+        checkpoint = _configure(gx, checks_dir, suite, expectations)
     result = checkpoint.run(
         batch_parameters={"dataframe": frame.to_pandas()}, run_id=_gx_run_id(run_id)
     )
@@ -177,19 +284,17 @@ def _validate(
         for validation_result in result.run_results.values()
         for outcome in validation_result.results
     ]
-    docs = [str(site["site_url"]) for site in context.get_docs_sites_urls() if site["site_url"]]
-    docs_index = Path(docs[0].removeprefix("file://")) if docs else None
     return CheckReport(
-        suite=suite, results=pl.DataFrame(rows, schema=CHECK_RESULTS_SCHEMA), docs_index=docs_index
+        suite=suite,
+        results=pl.DataFrame(rows, schema=CHECK_RESULTS_SCHEMA),
+        checks_dir=checks_dir,
+        result_ids=tuple(result.run_results),
     )
 
 
-def _configure(gx: Any, checks_dir: Path, suite: str, expectations: list[Any]) -> tuple[Any, Any]:
+def _configure(gx: Any, checks_dir: Path, suite: str, expectations: list[Any]) -> Any:
     """The file-backed GE project under checks_dir with this suite's checkpoint."""
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="file", project_root_dir=str(checks_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context = _context(checks_dir)
     source = context.data_sources.add_or_update_pandas(name="batches")
     asset_names = [asset.name for asset in source.assets]
     asset = (
@@ -208,11 +313,11 @@ def _configure(gx: Any, checks_dir: Path, suite: str, expectations: list[Any]) -
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite, data=batch_definition, suite=expectation_suite)
     )
-    checkpoint = context.checkpoints.add_or_update(
+    return context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=suite,
             validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            actions=[],  # data docs are rendered only when the results changed (build_docs)
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": list(OBSERVATION_KEY),
@@ -220,7 +325,6 @@ def _configure(gx: Any, checks_dir: Path, suite: str, expectations: list[Any]) -
             },
         )
     )
-    return context, checkpoint
 
 
 GX_DERIVED = ("great_expectations.yml", "expectations", "validation_definitions", "checkpoints")
@@ -236,6 +340,7 @@ def _remove_gx_configuration(checks_dir: Path) -> None:
 
 
 def _gx_run_id(run_id: str) -> Any:
+    _gx_ready()
     from great_expectations.core.run_identifier import RunIdentifier
 
     return RunIdentifier(run_name=run_id)
@@ -271,7 +376,7 @@ def _describe(kind: str, kwargs: dict[str, Any]) -> str:
             f"{condition['column']['name']} {condition['operator']} {condition['parameter']}"
         )
     condition = f" where {condition}" if condition else ""
-    return f"{kind}({where}){condition}" if where else kind
+    return f"{kind}({where}){condition}" if where else f"{kind}{condition}"
 
 
 def _first_examples(details: str) -> str:

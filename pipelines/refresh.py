@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from models.exit_codes import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
 )
-from models.schema import OBSERVATION_SCHEMA, conform
+from models.schema import OBSERVATION_SCHEMA, PROGRESS_KEY, conform
 from models.warehouse_schema import AREAS_SCHEMA, OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
 from pipelines.warehouse import WarehouseWriter
@@ -37,7 +38,6 @@ from sources.http import PoliteSession, make_session
 INCREMENTAL_MARGIN = dt.timedelta(days=2)  # Kolada's from_date is by day; overlap is harmless
 SUITE = "kolada_values"
 FETCH_KINDS = ("full", "incremental", "snapshot")  # runs that fetch Kolada (not imports)
-FULL_KINDS = ("full", "snapshot")
 
 log = logging.getLogger("aktuellt.refresh")
 
@@ -75,7 +75,14 @@ def run_refresh(
     step: Step | None = None,
     session: PoliteSession | None = None,
 ) -> RefreshResult:
-    """Run one refresh; never raises for expected failures, the result says what happened.
+    """Run one refresh of every followed county; never raises for expected failures, the
+    result says what happened.
+
+    All counties' areas are fetched together (the fewest requests the API's limits allow), each
+    county's scope is checked on its own, the batch is loaded once and status rows are computed
+    for every county. A county with no values in the warehouse yet is fetched in full even on an
+    incremental night, without touching the other counties' history. Validation (and importing
+    Great Expectations) happens only when the batch changes something.
 
     `session` defaults to the polite production session; tests pass one with short backoffs.
     """
@@ -89,9 +96,12 @@ def run_refresh(
     # The settings bound the fetch in wall-clock time, so a drip-fed answer cannot hold the lock.
     session.request_deadline = settings.request_deadline
     session.start_fetch_deadline(settings.fetch_deadline)
+    gx_import = _GxImport()
     try:
         archive = kolada.RawArchive(settings.raw_dir, run_id)
-        county = county_areas(settings.county_id)
+        known_areas = load_areas()
+        counties = [county_areas(county_id, known_areas) for county_id in settings.county_ids]
+        area_ids = followed_area_ids(counties)
         indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
         warehouse.ensure_warehouse(settings.db_path)
@@ -102,41 +112,101 @@ def run_refresh(
             if kind == "incremental" and last_fetch is not None:
                 result.from_date = last_fetch.date() - INCREMENTAL_MARGIN
             full_load = kind != "incremental"
-            step(f"fetching {len(kpis)} KPIs for {len(county.area_ids)} areas ({kind})")
-            batch, series = _fetch(settings, snapshot, session, kpis, county, archive, result)
+            new_counties = [] if full_load else _new_counties(writer, counties, kpis)
+            if new_counties:
+                result.notes.append(
+                    "new count" + ("ies" if len(new_counties) > 1 else "y")
+                    + f" fetched in full: {', '.join(c.county_id for c in new_counties)}"
+                )  # fmt: skip
+            if last_fetch is None or new_counties:
+                # New values will certainly arrive: overlap the import with the network. (A
+                # reload of counties already held imports it only once something changed.)
+                gx_import.start()
+            step(
+                f"fetching {len(kpis)} KPIs for {len(area_ids)} areas of "
+                f"{len(counties)} count{'ies' if len(counties) > 1 else 'y'} ({kind})"
+            )
+            plan = _fetch_plan(counties, new_counties, result.from_date)
+            # On an incremental night the first page with values starts the import.
+            on_values = gx_import.start if not full_load else (lambda: None)
+            batch, series = _fetch(
+                settings, snapshot, session, kpis, plan, archive, on_values=on_values
+            )
             result.requests = session.requests_made
             result.notes += _discontinued_notes(series)
-            step(f"checking {batch.height} values")
-            report = checks.check_observations(
-                batch,
-                suite=SUITE,
-                run_id=run_id,
-                checks_dir=settings.checks_dir,
-                share_series=checks.share_series_of(indicators),
-                county_area_ids=county.area_ids,
-                previous_full_count=writer.last_full_load_size(FULL_KINDS),
-                full=full_load,
-                expected_series=writer.series_with_values(_kolada_ids(kpis)) if full_load else (),
+            expected = writer.series_with_values(_kolada_ids(kpis)) if full_load else []
+            previous_counts = (
+                {
+                    c.county_id: writer.current_counts(_kolada_ids(kpis), c.area_ids)
+                    for c in counties
+                }
+                if full_load
+                else {}
             )
-            result.check_report = report
-            if not report.passed:
-                raise ChecksFailed(report)
             step("loading history")
-            result.counts = writer.load_observations(
-                batch,
-                run_id,
-                now=now,
-                full=full_load,
-                # A series that came back empty is not taken as removed: Kolada answering
-                # nothing for a whole KPI is a fault to report (a warning check), not news.
-                scope_series=_returned_series(batch, kpis) if full_load else _kolada_ids(kpis),
-                scope_areas=county.area_ids,
-            )
+            try:
+                result.counts = writer.load_observations(
+                    batch,
+                    run_id,
+                    now=now,
+                    full=full_load,
+                    # A series that came back empty is not taken as removed: Kolada answering
+                    # nothing for a whole KPI is a fault to report (a warning check), not news.
+                    scope_series=_returned_series(batch, kpis) if full_load else _kolada_ids(kpis),
+                    scope_areas=area_ids,
+                )
+                refused: warehouse.WarehouseError | None = None
+            except warehouse.WarehouseError as error:
+                # A batch the warehouse refuses (e.g. a duplicate key) is for the checks to name.
+                refused = error
+            missing = set(expected) - set(batch["series_id"].unique().to_list())
+            # Nothing new (values as stored, no series gone quiet) needs no validation; an empty
+            # full load always gets one, since it is the checks that refuse it.
+            if (
+                refused is None
+                and not _changes_data(result.counts)
+                and not missing
+                and (batch.height > 0 or not full_load)
+            ):
+                result.notes.append(NOT_VALIDATED)
+            else:
+                step(f"checking {batch.height} values")
+                report = checks.check_observations(
+                    batch,
+                    suite=SUITE,
+                    run_id=run_id,
+                    checks_dir=settings.checks_dir,
+                    share_series=checks.share_series_of(indicators),
+                    county_scopes={c.county_id: c.area_ids for c in counties},
+                    previous_counts=previous_counts,
+                    full=full_load,
+                    expected_series=expected,
+                )
+                result.check_report = report
+                if checks.outcomes_changed(writer.last_check_results(SUITE), report.results):
+                    checks.build_docs(settings.checks_dir, report)
+                if not report.passed:
+                    raise ChecksFailed(report)
+                if refused is not None:
+                    raise refused
+                writer.record_check_results(report.results)
+            series_before = _series_facts(writer.series())
             writer.upsert_series(_with_catalog_units(series, indicators), now)
-            step("recomputing status")
-            update = derive_status(writer, settings, now, report_year, indicators)
-            data_changed = result.counts.inserted + result.counts.revised + result.counts.removed
-            if data_changed or update.changed or last_fetch is None:
+            unchanged = (
+                not _changes_data(result.counts)
+                and last_fetch is not None
+                and _series_facts(writer.series()).equals(series_before)
+                and status_inputs_unchanged(writer, settings, indicators, report_year or now.year)
+            )
+            update = None
+            if unchanged:
+                result.notes.append(NOT_RECOMPUTED)
+            else:
+                step("recomputing status")
+                update = derive_status(writer, settings, now, report_year, indicators)
+            if update is not None and (
+                _changes_data(result.counts) or update.changed or last_fetch is None
+            ):
                 store_status(writer, update, run_id, now)
                 result.status_changes = update.changes
                 result.outcome, result.message = OUTCOME_SUCCESS, "published"
@@ -144,8 +214,12 @@ def run_refresh(
                 # Only the run record (and series metadata) is new; the values and status rows
                 # stay exactly as they were.
                 result.outcome = OUTCOME_NO_CHANGE
-                result.message = "nothing new: values and status rows are unchanged"
-            writer.record_check_results(report.results)
+                skipped = [NOT_VALIDATED] if result.check_report is None else []
+                if update is None:
+                    skipped.append(NOT_RECOMPUTED)
+                result.message = "; ".join(
+                    ["nothing new: values and status rows are unchanged", *skipped]
+                )
             writer.record_run(_run_record(result, now, settings, outcome=result.outcome))
             step("publishing")
         result.exit_code = EXIT_OK
@@ -174,6 +248,88 @@ def run_refresh(
     return result
 
 
+NOT_VALIDATED = "no value changed, so no validation ran and no data docs were rebuilt"
+NOT_RECOMPUTED = "status rows not recomputed (same values, catalogs, method, year and counties)"
+
+
+class _GxImport:
+    """Starts Great Expectations' import in the background once, when values are on their way."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._started:
+                self._started = True
+                checks.preload()
+
+
+def followed_area_ids(counties: Sequence[County]) -> list[str]:
+    """Every area of the followed counties once (Riket is shared), in the counties' order."""
+    return list(dict.fromkeys(area for county in counties for area in county.area_ids))
+
+
+def _new_counties(
+    writer: WarehouseWriter, counties: Sequence[County], kpis: Sequence[str]
+) -> list[County]:
+    """Counties whose own areas (not the shared Riket) hold no Kolada values yet."""
+    series = _kolada_ids(kpis)
+    return [
+        county
+        for county in counties
+        if writer.current_counts(
+            series, [a for a in county.area_ids if a != county.riket.area_id]
+        ) == 0
+    ]  # fmt: skip
+
+
+def _fetch_plan(
+    counties: Sequence[County], new_counties: Sequence[County], from_date: dt.date | None
+) -> list[tuple[list[str], dt.date | None]]:
+    """(areas, from_date) groups: new counties' own areas in full, the rest since from_date
+    (Riket, shared by all, stays with the counties followed before)."""
+    if from_date is None or not new_counties:
+        return [(followed_area_ids(counties), from_date)]
+    known = followed_area_ids([c for c in counties if c not in new_counties])
+    fresh = [a for a in followed_area_ids(new_counties) if a not in set(known)]
+    return [group for group in ((known, from_date), (fresh, None)) if group[0]]
+
+
+def status_inputs_unchanged(
+    writer: WarehouseWriter, settings: Settings, indicators: pl.DataFrame, report_year: int
+) -> bool:
+    """Whether the stored status rows were computed from exactly these inputs (besides the
+    values and series metadata, which the caller compares): the catalogs, the method settings,
+    the report year and the followed counties. Then recomputing them would give the same rows.
+    """
+    last = writer.last_successful_run()
+    if last is None or last["method_settings"] != settings.method.as_dict():
+        return False
+    stored = writer.indicators()
+    if set(indicators.columns) - set(stored.columns):
+        return False
+    key = list(progress.INDICATOR_KEY)
+    if not stored.select(indicators.columns).sort(key).equals(indicators.sort(key)):
+        return False
+    years = writer.query("SELECT DISTINCT report_year FROM progress")["report_year"].to_list()
+    regions = writer.query(
+        "SELECT DISTINCT p.area_id FROM progress AS p JOIN areas AS a USING (area_id) "
+        "WHERE a.kind = 'region'"
+    )["area_id"].to_list()
+    return years == [report_year] and set(regions) == set(settings.county_ids)
+
+
+def _series_facts(series: pl.DataFrame) -> pl.DataFrame:
+    """The series metadata a status row reads (not when it was first and last seen)."""
+    return series.drop("first_seen", "last_seen", strict=False).sort("series_id")
+
+
+def _changes_data(counts: warehouse.LoadCounts | None) -> bool:
+    return counts is not None and bool(counts.inserted + counts.revised + counts.removed)
+
+
 class ChecksFailed(Exception):
     def __init__(self, report: checks.CheckReport):
         super().__init__(f"checks failed: {report.suite}")
@@ -192,19 +348,34 @@ def _fetch(
     snapshot: Path | None,
     session: PoliteSession,
     kpis: Sequence[str],
-    county: County,
+    plan: Sequence[tuple[list[str], dt.date | None]],
     archive: kolada.RawArchive,
-    result: RefreshResult,
+    on_values: Callable[[], None],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    areas = county.area_ids
+    """The batch and the KPI metadata: every data and metadata request of the plan goes out
+    together, at most `settings.max_in_flight` at once. `on_values` is called (from a fetching
+    thread) as soon as a page holds values."""
+    areas = [area for group, _ in plan for area in group]
     if snapshot is not None:
-        pages = _archived(kolada.read_snapshot(snapshot, kpis, areas), archive)
-        kpi_pages = _archived(kolada.read_snapshot_kpis(snapshot), archive)
+        pages = list(_archived(kolada.read_snapshot(snapshot, kpis, areas), archive))
+        kpi_pages = list(_archived(kolada.read_snapshot_kpis(snapshot), archive))
     else:
-        pages = kolada.fetch_values(
-            session, settings.kolada_url, kpis, areas, archive, from_date=result.from_date
+        data_chains = [
+            chain
+            for group, since in plan
+            for chain in kolada.value_chains(settings.kolada_url, kpis, group, since)
+        ]
+        chains = [*data_chains, *kolada.kpi_chains(settings.kolada_url, kpis)]
+
+        def arrived(page: kolada.Page) -> None:
+            if "/data/" in page.url and page.body["values"]:
+                on_values()
+
+        fetched = kolada.fetch_chains(
+            session, chains, archive, settings.max_in_flight, on_page=arrived
         )
-        kpi_pages = kolada.fetch_kpis(session, settings.kolada_url, kpis, archive)
+        pages = [page for chain_pages in fetched[: len(data_chains)] for page in chain_pages]
+        kpi_pages = [page for chain_pages in fetched[len(data_chains) :] for page in chain_pages]
     values = kolada.parse_values(pages).filter(
         pl.col("area_id").is_in(areas) & pl.col("series_id").is_in([f"kolada:{k}" for k in kpis])
     )
@@ -272,12 +443,11 @@ def derive_status(
     areas = _areas_frame()
     last = writer.last_successful_run()
     previous_indicators = writer.indicators()
-    rows = progress.compute_progress(
+    rows = counties_progress(
         indicators,
         writer.current_observations(),
         areas,
-        settings.county_id,
-        settings.method,
+        settings,
         report_year or now.year,
         series=writer.series(),
     )
@@ -292,6 +462,25 @@ def derive_status(
     stored = previous_indicators.select(indicators.columns).sort(progress.INDICATOR_KEY)
     catalogs_changed = not stored.equals(indicators.sort(progress.INDICATOR_KEY))
     return StatusUpdate(indicators, areas, rows, changes, catalogs_changed)
+
+
+def counties_progress(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    areas: pl.DataFrame,
+    settings: Settings,
+    report_year: int,
+    series: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Status rows of every followed county. Riket belongs to each county's scope; its rows are
+    kept once, from the first county (they differ only in the county comparison value)."""
+    rows = [
+        progress.compute_progress(
+            indicators, observations, areas, county_id, settings.method, report_year, series
+        )
+        for county_id in settings.county_ids
+    ]
+    return pl.concat(rows).unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
 
 
 def store_status(

@@ -46,6 +46,7 @@ class ReportInputs:
     catalog_title: str
     report_year: int
     data_date: dt.date  # when the values were last fetched: the data vintage
+    followed_counties: tuple[str, ...] = ()
 
     def context(self) -> ReportContext:
         """The report's view of these inputs, shared by the pages and the seminar charts."""
@@ -59,31 +60,43 @@ class ReportInputs:
             self.report_year,
             self.data_date,
             self.catalog_title,
+            self.followed_counties,
         )
 
 
 def load_report_inputs(
-    settings: Settings, catalog_id: str, report_year: int | None = None
+    settings: Settings,
+    catalog_id: str,
+    report_year: int | None = None,
+    county_id: str | None = None,
 ) -> ReportInputs:
     """Everything a report or chart shows comes from these warehouse rows and nothing else.
 
-    The status rows are the stored ones when `report_year` is theirs (the default); for another
-    year they are recomputed from the same stored values, so no value after that year is used.
+    The report is of one county: `county_id`, by default the first one followed. The status
+    rows are the stored ones when `report_year` is theirs (the default); for another year they
+    are recomputed from the same stored values, so no value after that year is used.
     """
-    county = county_areas(settings.county_id)
+    county = county_areas(county_id or settings.county_id)
     frames = read_report_frames(settings.db_path, catalog_id, None, county.area_ids)
     if frames.indicators.is_empty():
         raise ValueError(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
+    if not frames.progress["area_id"].is_in([county.county_id]).any():
+        raise ValueError(
+            f"county {county.county_id} has no status rows in the warehouse; follow it "
+            "(counties in aktuellt.toml or refresh --county) and refresh first"
+        )
     if frames.data_fetched_at is None:
         raise ValueError("the warehouse has no successful refresh: the data date is unknown")
     observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
-    stored_years = frames.progress["report_year"].drop_nulls().unique().to_list()
+    # The warehouse holds every followed county's rows; a report shows this county's only.
+    stored = frames.progress.filter(pl.col("area_id").is_in(county.area_ids))
+    stored_years = stored["report_year"].drop_nulls().unique().to_list()
     stored_year: int | None = stored_years[0] if len(stored_years) == 1 else None
     year: int = report_year or stored_year or dt.date.today().year
     if report_year is not None:
         check_report_year(report_year, frames.indicators, observations)
     rows = (
-        frames.progress
+        stored
         if year == stored_year
         else method.compute_progress(
             frames.indicators,
@@ -106,4 +119,12 @@ def load_report_inputs(
         catalog_title=title,
         report_year=year,
         data_date=frames.data_fetched_at.date(),
+        followed_counties=_counties_with_status(frames.progress, frames.areas),
     )
+
+
+def _counties_with_status(progress: pl.DataFrame, areas: pl.DataFrame) -> tuple[str, ...]:
+    """The counties whose region has status rows in the warehouse, by region code."""
+    regions = areas.filter(pl.col("kind") == "region")["area_id"]
+    assessed = progress.filter(pl.col("area_id").is_in(regions.implode()))["area_id"]
+    return tuple(sorted(assessed.unique().to_list()))

@@ -61,6 +61,7 @@ class ReportContext:
     report_year: int
     data_date: dt.date
     riket_id: str = RIKET_ID
+    followed_counties: tuple[str, ...] = ()  # every county the warehouse follows (region ids)
     _rows: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     # The observations indexed once by (series, area): a page reads a few small frames instead
     # of scanning every observation for each indicator, role and area.
@@ -124,6 +125,7 @@ def report_context(
     report_year: int,
     data_date: dt.date,
     catalog_title: str | None = None,
+    followed_counties: Sequence[str] = (),
 ) -> ReportContext:
     catalog_progress = progress.filter(pl.col("catalog_id") == catalog_id)
     catalog_indicators = indicators.filter(pl.col("catalog_id") == catalog_id).to_dicts()
@@ -149,6 +151,7 @@ def report_context(
         catalog_title=catalog_title or catalog_id,
         report_year=report_year,
         data_date=data_date,
+        followed_counties=tuple(followed_counties),
         _rows=rows,
         _by_series_area={
             (str(key[0]), str(key[1])): frame
@@ -746,8 +749,24 @@ def index_page_html(
         "index.html.j2",
         **_page_values(ctx, heading, back_link=False),
         links=links,
+        counties=_followed_counties(ctx),
         counts=_counts_rows(ctx, links=pages),
     )
+
+
+def _followed_counties(ctx: ReportContext) -> list[dict[str, Any]]:
+    """The counties the warehouse follows (each has its own report, `--county`); none listed
+    when it follows only this one."""
+    if len(ctx.followed_counties) < 2:
+        return []
+    return [
+        {
+            "name": ctx.names.get(county, county),
+            "county_id": county,
+            "this_report": county == ctx.county_id,
+        }
+        for county in ctx.followed_counties
+    ]
 
 
 # --- the writer ------------------------------------------------------------------------------

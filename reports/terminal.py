@@ -23,9 +23,15 @@ STATUS_COLUMNS = (
 def recomputed_rows(
     progress: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
 ) -> pl.DataFrame:
-    """Status rows recomputed for another report year, shaped as read_status_rows's."""
+    """Status rows recomputed for another report year, shaped as read_status_rows's. `progress`
+    may hold several counties' rows; Riket, in every county's, is kept once."""
     return (
-        progress.join(areas.select("area_id", "kind", area_name="name"), on="area_id")
+        progress.unique(
+            subset=["area_id", "catalog_id", "indicator_id", "gender"],
+            keep="first",
+            maintain_order=True,
+        )
+        .join(areas.select("area_id", "kind", area_name="name"), on="area_id")
         .join(
             indicators.select("catalog_id", "indicator_id", "title", "goal_area"),
             on=["catalog_id", "indicator_id"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import shutil
@@ -137,8 +138,11 @@ def read_v3_records(directory: Path) -> dict[tuple[str, str], list[dict[str, Any
     return by_key
 
 
+@functools.cache  # read once when samples of several counties are built in one process
 def read_csv_values(csv_dir: Path, kpi: str) -> dict[tuple[str, int, str], float]:
-    """(area, period, gender) -> value from the 2024 scrape; empty cells are no value."""
+    """(area, period, gender) -> value from the 2024 scrape; empty cells are no value.
+
+    Callers must not change the returned dict (it is shared between calls)."""
     values: dict[tuple[str, int, str], float] = {}
     for suffix, fixed_gender in (("geo--year", "T"), ("geo--gender--year", None)):
         path = csv_dir / f"ddf--datapoints--{kpi.lower()}--by--{suffix}.csv"

@@ -12,6 +12,10 @@ seconds would keep one request (and the refresh's lock) alive forever. So every 
 a wall-clock deadline, and a session may have one for all its requests together (the whole
 fetch). A watchdog thread shuts the request's socket down when the deadline passes, which ends
 any blocked read at once; the request then fails with `DeadlineExceeded`.
+
+Several requests may be out at once (the refresh's thread pool; each thread has its own request
+deadline); a Retry-After that one of them receives pauses them all (`PauseGate`), so the API sees
+no request until the time it asked for.
 """
 
 from __future__ import annotations
@@ -63,6 +67,28 @@ class RequestCounter:
     def increment(self) -> None:
         with self._lock:
             self.value += 1
+
+
+class PauseGate:
+    """A moment before which no request of the session goes out, shared by its threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0  # time.monotonic()
+        self.pauses = 0  # how many times a server asked the whole session to wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+            self.pauses += 1
+
+    def wait(self) -> None:
+        while (remaining := self._remaining()) > 0:
+            time.sleep(remaining)
+
+    def _remaining(self) -> float:
+        with self._lock:
+            return self._until - time.monotonic()
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -126,14 +152,17 @@ _active = threading.local()  # the _Watch of the request this thread is making, 
 
 
 class _CountingPoolMixin:
-    """Counts each attempt (urllib3 retries by calling the pool's `urlopen` again) and hands
-    each attempt's connection to the request's deadline watch."""
+    """Counts each attempt (urllib3 retries by calling the pool's `urlopen` again), holds it back
+    while the session is paused, and hands each attempt's connection to the request's deadline
+    watch."""
 
     counter: RequestCounter
+    gate: PauseGate
 
     def urlopen(self, *args: Any, **kwargs: Any) -> Any:
+        self.gate.wait()
         watch: _Watch | None = getattr(_active, "watch", None)
-        if watch is not None and watch.expired:
+        if watch is not None and watch.expired:  # also when it passed during the pause
             raise _DeadlinePassed()
         self.counter.increment()
         return super().urlopen(*args, **kwargs)  # type: ignore[misc]
@@ -150,14 +179,15 @@ class _CountingPoolMixin:
 class CountingAdapter(HTTPAdapter):
     """An HTTPAdapter whose connection pools count every attempt, retries included."""
 
-    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
+    def __init__(self, counter: RequestCounter, gate: PauseGate, **kwargs: Any) -> None:
         # Set before super().__init__, which builds the pool manager through init_poolmanager.
         self.counter = counter
+        self.gate = gate
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        attributes = {"counter": self.counter}
+        attributes = {"counter": self.counter, "gate": self.gate}
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("CountingHTTPPool", (_CountingPoolMixin, HTTPConnectionPool), attributes),
             "https": type(
@@ -177,6 +207,7 @@ class PoliteSession(requests.Session):
         self,
         counter: RequestCounter,
         timeout: float,
+        gate: PauseGate,
         *,
         request_deadline: float = REQUEST_DEADLINE,
         body_retries: int = TOTAL_RETRIES,
@@ -185,6 +216,7 @@ class PoliteSession(requests.Session):
         super().__init__()
         self._counter = counter
         self.timeout = timeout
+        self.gate = gate
         self.request_deadline = request_deadline
         self.body_retries = body_retries
         self.backoff_factor = backoff_factor
@@ -252,15 +284,33 @@ class PoliteSession(requests.Session):
 
 
 class CappedRetry(Retry):
-    """Honours Retry-After up to RETRY_AFTER_MAX; the retry budget still ends a run of 429s."""
+    """Honours Retry-After up to RETRY_AFTER_MAX, for every request of the session (through its
+    gate); the retry budget still ends a run of 429s."""
+
+    gate: PauseGate | None = None
 
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX)
 
+    def new(self, **kw: Any) -> CappedRetry:
+        renewed = super().new(**kw)  # urllib3 copies the policy for every attempt
+        renewed.gate = self.gate
+        return renewed
 
-def make_retry(total_retries: int = TOTAL_RETRIES, backoff_factor: float = BACKOFF_FACTOR) -> Retry:
+    def sleep_for_retry(self, response: Any = None) -> bool:
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after and self.gate is not None:
+            self.gate.pause(retry_after)
+        return bool(super().sleep_for_retry(response))
+
+
+def make_retry(
+    total_retries: int = TOTAL_RETRIES,
+    backoff_factor: float = BACKOFF_FACTOR,
+    gate: PauseGate | None = None,
+) -> Retry:
     """The retry policy: transient failures are retried, a client error (4xx) never is."""
-    return CappedRetry(
+    retry = CappedRetry(
         total=total_retries,
         connect=total_retries,
         read=total_retries,
@@ -274,6 +324,8 @@ def make_retry(total_retries: int = TOTAL_RETRIES, backoff_factor: float = BACKO
         raise_on_status=True,
         raise_on_redirect=True,
     )
+    retry.gate = gate
+    return retry
 
 
 def make_session(
@@ -286,14 +338,18 @@ def make_session(
 ) -> PoliteSession:
     """A session for one run; pass it to every fetch so all requests share retries and count."""
     counter = RequestCounter()
+    gate = PauseGate()
     session = PoliteSession(
         counter,
         timeout,
+        gate,
         request_deadline=request_deadline,
         body_retries=total_retries,
         backoff_factor=backoff_factor,
     )
-    adapter = CountingAdapter(counter, max_retries=make_retry(total_retries, backoff_factor))
+    adapter = CountingAdapter(
+        counter, gate, max_retries=make_retry(total_retries, backoff_factor, gate)
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent

@@ -13,8 +13,10 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -81,23 +83,98 @@ class RawArchive:
         self.directory.mkdir(parents=True, exist_ok=True)
         # Continue numbering when one run archives in several passes (data, then metadata).
         self._sequence = len(list(self.directory.glob("*.json")))
+        self._lock = threading.Lock()  # pages arrive from several requests at once
 
     @property
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.json"))
 
     def store(self, url: str, status: int, body: bytes) -> Path:
-        self._sequence += 1
-        path = self.directory / f"{self._sequence:05d}-{_safe_name(url)}.json"
-        with path.open("xb") as handle:
-            handle.write(body)
-        entry = {"file": path.name, "url": url, "status": status, "bytes": len(body)}
-        with (self.directory / "index.jsonl").open("a", encoding="utf-8") as index:
-            index.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with self._lock:
+            self._sequence += 1
+            path = self.directory / f"{self._sequence:05d}-{_safe_name(url)}.json"
+            with path.open("xb") as handle:
+                handle.write(body)
+            entry = {"file": path.name, "url": url, "status": status, "bytes": len(body)}
+            with (self.directory / "index.jsonl").open("a", encoding="utf-8") as index:
+                index.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return path
 
 
 # --- fetching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One first request and the next_url pages that follow it (fetched in order)."""
+
+    url: str
+    params: dict[str, str | int] = field(default_factory=dict)
+
+
+def value_chains(
+    base_url: str,
+    kpis: Sequence[str],
+    areas: Sequence[str],
+    from_date: datetime.date | None = None,
+) -> list[Chain]:
+    """The fewest data requests the API's limits allow: each KPI chunk of 25 with each area
+    chunk of 25, 5000 rows a page. With `from_date`, only values changed since that day."""
+    params: dict[str, str | int] = {"per_page": PER_PAGE}
+    if from_date is not None:
+        params["from_date"] = from_date.isoformat()
+    return [
+        Chain(
+            f"{base_url.rstrip('/')}/data/kpi/{','.join(kpi_chunk)}"
+            f"/municipality/{','.join(area_chunk)}",
+            params,
+        )
+        for kpi_chunk, area_chunk in itertools.product(chunk_ids(kpis), chunk_ids(areas))
+    ]
+
+
+def kpi_chains(base_url: str, kpi_ids: Sequence[str]) -> list[Chain]:
+    """The metadata requests of these KPIs (`/kpi/{≤25 ids}`)."""
+    return [
+        Chain(f"{base_url.rstrip('/')}/kpi/{','.join(kpi_chunk)}", {"per_page": PER_PAGE})
+        for kpi_chunk in chunk_ids(kpi_ids)
+    ]
+
+
+def fetch_chains(
+    session: requests.Session,
+    chains: Sequence[Chain],
+    archive: RawArchive,
+    max_in_flight: int = 1,
+    on_page: Callable[[Page], None] | None = None,
+) -> list[list[Page]]:
+    """Every chain's pages, in the order of `chains`, with at most `max_in_flight` requests out
+    at once so that their latency overlaps. Each chain's pages come one after the other (a
+    next_url is only known from the page before it). `on_page` sees each page as it arrives,
+    in the fetching thread. The first failure stops the rest: chains not yet started are
+    cancelled and the error propagates.
+    """
+    if max_in_flight < 1:
+        raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+
+    def fetch_chain(chain: Chain) -> list[Page]:
+        pages = []
+        for page in fetch_pages(session, chain.url, dict(chain.params), archive):
+            if on_page is not None:
+                on_page(page)
+            pages.append(page)
+        return pages
+
+    if max_in_flight == 1 or len(chains) <= 1:
+        return [fetch_chain(chain) for chain in chains]
+    with ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="kolada") as pool:
+        futures = [pool.submit(fetch_chain, chain) for chain in chains]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def fetch_values(
@@ -113,24 +190,16 @@ def fetch_values(
     Longer id lists are cut into chunks of 25 and every KPI chunk is asked for with every area
     chunk. With `from_date`, Kolada returns only values changed since that day.
     """
-    params: dict[str, str | int] = {"per_page": PER_PAGE}
-    if from_date is not None:
-        params["from_date"] = from_date.isoformat()
-    for kpi_chunk, area_chunk in itertools.product(chunk_ids(kpis), chunk_ids(areas)):
-        url = (
-            f"{base_url.rstrip('/')}/data/kpi/{','.join(kpi_chunk)}"
-            f"/municipality/{','.join(area_chunk)}"
-        )
-        yield from fetch_pages(session, url, params, archive)
+    for chain in value_chains(base_url, kpis, areas, from_date):
+        yield from fetch_pages(session, chain.url, dict(chain.params), archive)
 
 
 def fetch_kpis(
     session: requests.Session, base_url: str, kpi_ids: Sequence[str], archive: RawArchive
 ) -> Iterator[Page]:
     """Yield the metadata pages of these KPIs (`/kpi/{≤25 ids}`)."""
-    for kpi_chunk in chunk_ids(kpi_ids):
-        url = f"{base_url.rstrip('/')}/kpi/{','.join(kpi_chunk)}"
-        yield from fetch_pages(session, url, {"per_page": PER_PAGE}, archive)
+    for chain in kpi_chains(base_url, kpi_ids):
+        yield from fetch_pages(session, chain.url, dict(chain.params), archive)
 
 
 def fetch_municipalities(

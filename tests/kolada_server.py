@@ -1,11 +1,13 @@
 """A Kolada-v3-compatible HTTP server for tests and benchmarks, on 127.0.0.1 and a free port.
 
-It serves `/v3/data/kpi/{ids}/municipality/{ids}`, `/v3/kpi[/{ids}]`, `/v3/municipality` and
-`/v3/municipality_groups` from a snapshot folder (the layout of data/sample/, see
-sources/snapshot.py), with real paging (`per_page`, `page`, `next_url`), HTTP 400 past 25 ids in
-a path segment, and `from_date`. Every value carries the date it last changed: snapshot values
-start at OLD_CHANGED_AT; `set_value`, `add_value` and `delete_value` simulate Kolada revising,
-adding and removing values. Faults are switched on a running server through `server.faults`.
+It serves `/v3/data/kpi/{ids}/municipality/{ids}` (and the query form
+`/v3/data?kpi_id=…&municipality_id=…` that koladapy asks, ids repeated or comma-separated),
+`/v3/kpi[/{ids}]`, `/v3/municipality` and `/v3/municipality_groups` from one or more snapshot
+folders (the layout of data/sample/, see sources/snapshot.py), with real paging (`per_page`,
+`page`, `next_url`), HTTP 400 past 25 ids in a path segment or parameter, and `from_date`.
+Every value carries the date it last changed: snapshot values start at OLD_CHANGED_AT;
+`set_value`, `add_value` and `delete_value` simulate Kolada revising, adding and removing
+values. Faults are switched on a running server through `server.faults`.
 
     with KoladaServer(SAMPLE_DIR) as server:
         server.faults.status_500 = 2
@@ -15,16 +17,19 @@ or use the `kolada_server` fixture (import it into the test module).
 
 Semantics chosen where Kolada's are undocumented: `from_date=D` returns the values changed on or
 after D, deleted ones included (`isdeleted: true`, value null); without `from_date` deleted values
-are left out. The error body is `{"error": "<reason>"}`.
+are left out. The error body is `{"error": "<reason>"}`. `max_in_flight_seen` is the most
+requests the server was answering at one time.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,11 +76,28 @@ class StoredValue:
     changed_at: datetime.date = OLD_CHANGED_AT
 
 
+class ValueStore(dict[ValueKey, StoredValue]):
+    """Values by key, indexed by (kpi, area) so that a request reads only the cells it asks
+    for: with every county loaded the store holds some 200,000 values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str], set[ValueKey]] = {}
+
+    def __setitem__(self, key: ValueKey, value: StoredValue) -> None:
+        super().__setitem__(key, value)
+        self.cells.setdefault((key[0], key[1]), set()).add(key)
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        for key, value in dict(other, **kwargs).items():
+            self[key] = value
+
+
 @dataclass
 class ServerState:
     """What the server holds; change it through KoladaServer's helpers."""
 
-    values: dict[ValueKey, StoredValue] = field(default_factory=dict)
+    values: ValueStore = field(default_factory=ValueStore)
     kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
     municipalities: list[dict[str, Any]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
@@ -86,7 +108,7 @@ class KoladaServer:
 
     def __init__(
         self,
-        snapshot_dir: Path | None = None,
+        snapshot_dir: Path | Sequence[Path] | None = None,
         *,
         max_per_page: int = MAX_PER_PAGE,
         next_url_style: str = "path",
@@ -100,6 +122,8 @@ class KoladaServer:
         self.request_log: list[str] = []  # path and query of every request received
         self.user_agents: list[str] = []  # the User-Agent header of every request
         self.lock = threading.RLock()
+        self.in_flight = 0
+        self.max_in_flight_seen = 0
         if snapshot_dir is not None:
             self.load_snapshot(snapshot_dir)
         self._httpd: ThreadingHTTPServer | None = None
@@ -145,8 +169,26 @@ class KoladaServer:
 
     # --- content ---
 
-    def load_snapshot(self, snapshot_dir: Path) -> None:
-        """Replace the content with a snapshot folder's files (all values changed long ago)."""
+    def load_snapshot(self, snapshot_dir: Path | Sequence[Path]) -> None:
+        """Replace the content with snapshot folders' files (all values changed long ago).
+
+        Several folders (e.g. one per county) are merged: values by key, KPIs by id, areas and
+        groups by id; a later folder's copy of the same object replaces an earlier one's.
+        """
+        folders = [snapshot_dir] if isinstance(snapshot_dir, Path) else list(snapshot_dir)
+        states = [self._read_snapshot(folder) for folder in folders]
+        state = ServerState()
+        for part in states:
+            state.values.update(part.values)
+            state.kpis.update(part.kpis)
+        for name in ("municipalities", "groups"):
+            merged = {item["id"]: item for part in states for item in getattr(part, name)}
+            setattr(state, name, [merged[key] for key in sorted(merged)])
+        with self.lock:
+            self.state = state
+
+    @staticmethod
+    def _read_snapshot(snapshot_dir: Path) -> ServerState:
         state = ServerState()
         data_dir = snapshot_dir / snapshot.KOLADA_DIR / snapshot.DATA_DIR
         for path in sorted(data_dir.glob("*.json")):
@@ -169,8 +211,7 @@ class KoladaServer:
             path = snapshot.metadata_path(snapshot_dir, name)
             if path.exists():
                 target.extend(snapshot.read_envelope_values(path))
-        with self.lock:
-            self.state = state
+        return state
 
     def set_value(
         self,
@@ -247,13 +288,16 @@ class KoladaServer:
         self, kpis: list[str], areas: list[str], from_date: datetime.date | None
     ) -> list[dict[str, Any]]:
         """The v3 records for these ids, in Kolada's order (kpi, period, area)."""
-        wanted_kpis, wanted_areas = set(kpis), set(areas)
         records: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
         with self.lock:
-            items = list(self.state.values.items())
+            values = self.state.values
+            items = [
+                (key, values[key])
+                for kpi in dict.fromkeys(kpis)
+                for area in dict.fromkeys(areas)
+                for key in values.cells.get((kpi, area), ())
+            ]
         for (kpi, area, period, gender), stored in items:
-            if kpi not in wanted_kpis or area not in wanted_areas:
-                continue
             if from_date is None and stored.is_deleted:
                 continue
             if from_date is not None and stored.changed_at < from_date:
@@ -321,6 +365,16 @@ class KoladaHandler(BaseHTTPRequestHandler):
             server.request_log.append(self.path)
             server.user_agents.append(self.headers.get("User-Agent", ""))
             latency = server.faults.latency
+            server.in_flight += 1
+            server.max_in_flight_seen = max(server.max_in_flight_seen, server.in_flight)
+        try:
+            self.respond(latency)
+        finally:
+            with server.lock:
+                server.in_flight -= 1
+
+    def respond(self, latency: float) -> None:
+        server = self.kolada
         if latency:
             time.sleep(latency)
         if server.take_fault("status_429"):
@@ -367,7 +421,8 @@ class KoladaHandler(BaseHTTPRequestHandler):
 
     def answer(self) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(self.path)
-        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        repeated = parse_qs(parts.query)
+        query = {key: values[-1] for key, values in repeated.items()}
         segments = [s for s in parts.path.removeprefix(API_PREFIX).split("/") if s]
         state = self.kolada.state
         if (
@@ -377,6 +432,12 @@ class KoladaHandler(BaseHTTPRequestHandler):
         ):
             kpis = split_ids(segments[2], "kpi")
             areas = split_ids(segments[4], "municipality")
+            from_date = parse_date(query.get("from_date"))
+            items = self.kolada.data_records(kpis, areas, from_date)
+        elif segments == ["data"] and "kpi_id" in repeated and "municipality_id" in repeated:
+            # koladapy's form: ?kpi_id=A&kpi_id=B&municipality_id=… (or comma-separated)
+            kpis = split_ids(",".join(repeated["kpi_id"]), "kpi_id")
+            areas = split_ids(",".join(repeated["municipality_id"]), "municipality_id")
             from_date = parse_date(query.get("from_date"))
             items = self.kolada.data_records(kpis, areas, from_date)
         elif segments == ["kpi"]:
@@ -390,9 +451,10 @@ class KoladaHandler(BaseHTTPRequestHandler):
             items = list(state.groups)
         else:
             return 404, {"error": f"Not found: {parts.path}"}
-        return 200, self.paged(parts.path, query, items)
+        return 200, self.paged(parts.path, repeated, items)
 
-    def paged(self, path: str, query: dict[str, str], items: list[Any]) -> dict[str, Any]:
+    def paged(self, path: str, repeated: dict[str, list[str]], items: list[Any]) -> dict[str, Any]:
+        query = {key: values[-1] for key, values in repeated.items()}
         per_page = parse_positive(query.get("per_page", str(MAX_PER_PAGE)), "per_page")
         per_page = min(per_page, self.kolada.max_per_page)
         page = parse_positive(query.get("page", "1"), "page")
@@ -400,10 +462,10 @@ class KoladaHandler(BaseHTTPRequestHandler):
         chunk = items[start : start + per_page]
         next_url = None
         if self.kolada.faults.next_url_cycle:
-            next_url = self.link(path, query, page)
+            next_url = self.link(path, repeated, page)
         elif start + per_page < len(items):
-            next_url = self.link(path, query, page + 1)
-        previous_url = self.link(path, query, page - 1) if page > 1 else None
+            next_url = self.link(path, repeated, page + 1)
+        previous_url = self.link(path, repeated, page - 1) if page > 1 else None
         return {
             "values": chunk,
             "next_url": next_url,
@@ -411,8 +473,8 @@ class KoladaHandler(BaseHTTPRequestHandler):
             "count": len(chunk),
         }
 
-    def link(self, path: str, query: dict[str, str], page: int) -> str:
-        target = urlencode({**query, "page": page})
+    def link(self, path: str, repeated: dict[str, list[str]], page: int) -> str:
+        target = urlencode({**repeated, "page": [str(page)]}, doseq=True)
         style = self.kolada.next_url_style
         if style == "query":
             return f"?{target}"
@@ -472,3 +534,28 @@ def empty_kolada_server() -> Iterator[KoladaServer]:
     """A running server with no content; tests add values with `add_value`."""
     with KoladaServer() as server:
         yield server
+
+
+def county_snapshots(folder: Path, county_ids: Sequence[str]) -> list[Path]:
+    """One snapshot per county, built by scripts/build_sample.py from the real values in
+    data/reference (csv-2024 covers every area; the county mean groups are computed there, as
+    data/sample/SOURCES.md says). Load them all into one server: `KoladaServer(folders)`."""
+    script = _build_sample_script()
+    folders = []
+    for county_id in county_ids:
+        script.build_sample(script.DEFAULT_REFERENCE, folder / county_id, county_id)
+        folders.append(folder / county_id)
+    return folders
+
+
+def _build_sample_script() -> Any:
+    """scripts/build_sample.py as a module (scripts/ is a folder of scripts, not a package)."""
+    if "build_sample" in sys.modules:
+        return sys.modules["build_sample"]
+    path = Path(__file__).resolve().parent.parent / "scripts" / "build_sample.py"
+    spec = importlib.util.spec_from_file_location("build_sample", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

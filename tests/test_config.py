@@ -79,3 +79,39 @@ def test_analyst_catalog_folders_are_resolved_against_the_working_directory(
     settings = load_settings(env={}, cwd=tmp_path)
     assert settings.catalogs == ("lokal",)
     assert settings.catalog_dirs == (tmp_path / "mina_kataloger",)
+
+
+def test_counties_list_or_all_and_county_as_the_one_county_shorthand(tmp_path: Path) -> None:
+    write_config(tmp_path, 'counties = ["0017", "0018"]\n')
+    assert load_settings(env={}, cwd=tmp_path).county_ids == ("0017", "0018")
+    write_config(tmp_path, 'counties = "all"\n')
+    every = load_settings(env={}, cwd=tmp_path).county_ids
+    assert len(every) == 21 and every[0] == "0001" and "0025" in every
+    # a later layer replaces the counties whichever spelling it uses
+    assert load_settings({"county": "0018"}, env={}, cwd=tmp_path).county_ids == ("0018",)
+    assert load_settings(env={"AKTUELLT_COUNTY": "0017,0018"}, cwd=tmp_path).county_ids == (
+        "0017",
+        "0018",
+    )
+    chosen = load_settings({"counties": ["0018", "0017", "0018"]}, env={}, cwd=tmp_path)
+    assert chosen.county_ids == ("0018", "0017") and chosen.county_id == "0018"
+
+
+@pytest.mark.parametrize(
+    ("counties", "message"),
+    [(["0099"], "unknown county"), (["all", "0017"], "cannot be combined"), ([" "], "empty")],
+)
+def test_bad_counties_are_refused_with_the_reason(
+    tmp_path: Path, counties: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"counties": counties}, env={}, cwd=tmp_path)
+
+
+def test_requests_in_flight_default_to_three_and_stay_within_bounds(tmp_path: Path) -> None:
+    assert load_settings(env={}, cwd=tmp_path).max_in_flight == 3
+    write_config(tmp_path, "max_in_flight = 5\n")
+    assert load_settings(env={}, cwd=tmp_path).max_in_flight == 5
+    write_config(tmp_path, "max_in_flight = 50\n")
+    with pytest.raises(ConfigError, match="max_in_flight"):
+        load_settings(env={}, cwd=tmp_path)

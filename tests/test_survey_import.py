@@ -26,7 +26,7 @@ def settings_in(folder: Path) -> Settings:
         data_dir=folder / "data",
         db_path=folder / "data" / "warehouse" / "w.duckdb",
         kolada_url="http://127.0.0.1:9",
-        county_id="0017",
+        county_ids=("0017",),
     )
 
 

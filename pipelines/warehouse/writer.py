@@ -91,15 +91,25 @@ class WarehouseWriter:
         )
         return found[0] if found else None
 
-    def last_full_load_size(self, kinds: Sequence[str]) -> int | None:
-        """Values received by the last successful run of these kinds (full loads)."""
+    def current_counts(self, series_ids: Sequence[str], area_ids: Sequence[str]) -> int:
+        """How many current values these series hold for these areas (a scope's size)."""
         found = _first_row(
             self._con,
-            "SELECT values_received FROM runs WHERE outcome = ? AND list_contains(?, kind) "
-            "ORDER BY started_at DESC LIMIT 1",
-            [OUTCOME_SUCCESS, list(kinds)],
+            "SELECT count(*) FROM current_observations "
+            "WHERE list_contains(?, series_id) AND list_contains(?, area_id)",
+            [list(series_ids), list(area_ids)],
         )
-        return int(found[0]) if found and found[0] is not None else None
+        return int(found[0]) if found else 0
+
+    def last_check_results(self, suite: str) -> pl.DataFrame:
+        """The check results of the latest run that validated this suite (empty if none)."""
+        return self.query(
+            f"SELECT {', '.join(CHECK_RESULTS_SCHEMA)} FROM check_results WHERE run_id = ("
+            "  SELECT c.run_id FROM check_results AS c JOIN runs AS r USING (run_id)"
+            "  WHERE c.suite = ? ORDER BY r.started_at DESC, c.run_id DESC LIMIT 1"
+            ") AND suite = ?",
+            [suite, suite],
+        )
 
     # observations ------------------------------------------------------------------------
 
