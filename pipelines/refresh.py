@@ -359,6 +359,7 @@ def _fetch(
     if snapshot is not None:
         pages = list(_archived(kolada.read_snapshot(snapshot, kpis, areas), archive))
         kpi_pages = list(_archived(kolada.read_snapshot_kpis(snapshot), archive))
+        parsed = [kolada.parse_value_page(page) for page in pages]
     else:
         data_chains = [
             chain
@@ -367,16 +368,20 @@ def _fetch(
         ]
         chains = [*data_chains, *kolada.kpi_chains(settings.kolada_url, kpis)]
 
+        parsed = []  # list.append is atomic: the fetching threads add to it
+
         def arrived(page: kolada.Page) -> None:
-            if "/data/" in page.url and page.body["values"]:
-                on_values()
+            # Parsed here, in the fetching thread, while the other requests are on the network.
+            if "/data/" in page.url:
+                parsed.append(kolada.parse_value_page(page))
+                if page.body["values"]:
+                    on_values()
 
         fetched = kolada.fetch_chains(
             session, chains, archive, settings.max_in_flight, on_page=arrived
         )
-        pages = [page for chain_pages in fetched[: len(data_chains)] for page in chain_pages]
         kpi_pages = [page for chain_pages in fetched[len(data_chains) :] for page in chain_pages]
-    values = kolada.parse_values(pages).filter(
+    values = kolada.combine_values(parsed).filter(
         pl.col("area_id").is_in(areas) & pl.col("series_id").is_in([f"kolada:{k}" for k in kpis])
     )
     series = kolada.parse_kpis(kpi_pages, kpis)

@@ -378,23 +378,31 @@ def parse_values(pages: Iterable[Page]) -> pl.DataFrame:
 
     Raises KoladaResponseError naming the file and the record when a page breaks the v3 shape.
     """
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            *("series_id", "area_id", "period", "gender"),
-            *("value", "count", "status", "is_deleted"),
-        )
-    }
-    for page in pages:
-        for index, record in enumerate(page.body["values"]):
-            for row in _value_rows(page, index, record):
-                for name, item in zip(columns, row, strict=True):
-                    columns[name].append(item)
-    frame = pl.DataFrame(
-        columns,
-        schema={name: OBSERVATION_SCHEMA[name] for name in columns},
-    )
-    return conform(frame, OBSERVATION_SCHEMA).sort(OBSERVATION_KEY)
+    return combine_values([parse_value_page(page) for page in pages])
+
+
+def parse_value_page(page: Page) -> pl.DataFrame:
+    """One page's rows, unsorted: a fetching thread parses each page as it arrives, while the
+    other requests wait on the network, and `combine_values` joins them."""
+    columns: dict[str, list[Any]] = {name: [] for name in VALUE_COLUMNS}
+    for index, record in enumerate(page.body["values"]):
+        for row in _value_rows(page, index, record):
+            for name, item in zip(columns, row, strict=True):
+                columns[name].append(item)
+    return pl.DataFrame(columns, schema={name: OBSERVATION_SCHEMA[name] for name in columns})
+
+
+def combine_values(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """The parsed pages as one frame in OBSERVATION_SCHEMA, sorted by its key."""
+    if not frames:
+        frames = [pl.DataFrame(schema={name: OBSERVATION_SCHEMA[name] for name in VALUE_COLUMNS})]
+    return conform(pl.concat(frames), OBSERVATION_SCHEMA).sort(OBSERVATION_KEY)
+
+
+VALUE_COLUMNS = (
+    *("series_id", "area_id", "period", "gender"),
+    *("value", "count", "status", "is_deleted"),
+)
 
 
 def _value_rows(page: Page, index: int, record: Any) -> list[tuple[Any, ...]]:
