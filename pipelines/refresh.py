@@ -97,6 +97,7 @@ def run_refresh(
     session.request_deadline = settings.request_deadline
     session.start_fetch_deadline(settings.fetch_deadline)
     gx_import = _GxImport()
+    docs = _DocsBuild()
     try:
         archive = kolada.RawArchive(settings.raw_dir, run_id)
         known_areas = load_areas()
@@ -184,8 +185,9 @@ def run_refresh(
                 )
                 result.check_report = report
                 if checks.outcomes_changed(writer.last_check_results(SUITE), report.results):
-                    checks.build_docs(settings.checks_dir, report)
+                    docs.start(settings.checks_dir, report)
                 if not report.passed:
+                    docs.wait()
                     raise ChecksFailed(report)
                 if refused is not None:
                     raise refused
@@ -220,6 +222,7 @@ def run_refresh(
                 result.message = "; ".join(
                     ["nothing new: values and status rows are unchanged", *skipped]
                 )
+            docs.wait()
             writer.record_run(_run_record(result, now, settings, outcome=result.outcome))
             step("publishing")
         result.exit_code = EXIT_OK
@@ -239,6 +242,7 @@ def run_refresh(
         result.message = f"{type(error).__name__}: {error}; the warehouse is unchanged"
         log.exception("refresh failed")
         _record_unpublished(settings, result, now)
+    docs.join()
     log.info(
         "refresh finished",
         extra={
@@ -264,6 +268,39 @@ class _GxImport:
             if not self._started:
                 self._started = True
                 checks.preload()
+
+
+class _DocsBuild:
+    """Renders the data docs in a thread while the status rows are computed: rendering is
+    Python (GX and Jinja2) and the status mostly polars, which runs without the GIL. `wait`
+    joins it and raises what it raised, so a run never publishes without its docs."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, checks_dir: Path, report: checks.CheckReport) -> None:
+        def build() -> None:
+            try:
+                checks.build_docs(checks_dir, report)
+            except BaseException as error:  # re-raised by wait, in the refresh's thread
+                self._error = error
+
+        self._thread = threading.Thread(target=build, name="gx-docs")
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the rendering without raising (a run that already failed for another
+        reason keeps that reason)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def wait(self) -> None:
+        self.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def followed_area_ids(counties: Sequence[County]) -> list[str]:
