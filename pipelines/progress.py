@@ -329,7 +329,8 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
     the one measured before any effect of the steering document.
     """
     chosen = (
-        points.join(rows.select(ROW_ID, "baseline_year_planned"), on=ROW_ID)
+        points.lazy()
+        .join(rows.lazy().select(ROW_ID, "baseline_year_planned"), on=ROW_ID)
         .with_columns(distance=(pl.col("period") - pl.col("baseline_year_planned")).abs())
         .filter(pl.col("distance") <= window)
         .select(ROW_ID, "period", "value", "se", "survey", "distance")
@@ -342,6 +343,7 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
             baseline_se="se",
             baseline_survey="survey",
         )
+        .collect()
     )
     return rows.join(chosen, on=ROW_ID, how="left")
 
@@ -358,7 +360,8 @@ def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
         ROW_ID, baseline_year=pl.coalesce("baseline_year", "baseline_year_planned")
     )
     chosen = (
-        points.join(baseline, on=ROW_ID)
+        points.lazy()
+        .join(baseline.lazy(), on=ROW_ID)
         .filter(pl.col("period") > pl.col("baseline_year"))
         .select(ROW_ID, "period", "value", "se", "survey")
         .group_by(ROW_ID)
@@ -370,6 +373,7 @@ def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
             latest_se="se",
             latest_survey="survey",
         )
+        .collect()
     )
     return rows.join(chosen, on=ROW_ID, how="left")
 
@@ -683,8 +687,10 @@ def with_rank(rows: pl.DataFrame, points: pl.DataFrame, places: pl.DataFrame) ->
     """
     third = (3 * (pl.col("rank") - 1) / pl.col("rank_of")).floor().cast(pl.Int64)
     county_series = ["county_id", *SERIES_KEY]
-    municipal = points.join(
-        places.filter(pl.col("kind") == "kommun").select("county_id", "area_id"), on="area_id"
+    # one lazy plan: the municipal points are joined once and the counts run in parallel
+    municipal = points.lazy().join(
+        places.lazy().filter(pl.col("kind") == "kommun").select("county_id", "area_id"),
+        on="area_id",
     )
     # counted per group rather than with windows over every point: the same numbers, a fraction
     # of the time
@@ -700,7 +706,7 @@ def with_rank(rows: pl.DataFrame, points: pl.DataFrame, places: pl.DataFrame) ->
     )
     ranks = (
         municipal.join(rank_period, on=[*county_series, "period"])
-        .join(rows.select(INDICATOR_NO, "direction").unique(), on=INDICATOR_NO)
+        .join(rows.lazy().select(INDICATOR_NO, "direction").unique(), on=INDICATOR_NO)
         .with_columns(
             rank=(-pl.col("direction") * pl.col("value")).rank("min").over(county_series),
             rank_of=pl.len().over(county_series),
@@ -717,6 +723,7 @@ def with_rank(rows: pl.DataFrame, points: pl.DataFrame, places: pl.DataFrame) ->
             rank_year="period",
             rank_value="value",
         )
+        .collect()
     )
     return rows.join(ranks, on=["county_id", *POINT_KEY], how="left")
 
@@ -808,8 +815,12 @@ def method_points(
     points = with_standard_error(
         indicator_points(indicators, current, [INDICATOR_NO]), settings.confidence_z
     )
-    # only what later steps read: every join below copies each column it carries
-    return points.select(*POINT_KEY, "period", "value", "se", "survey")
+    # only what later steps read: every join below copies each column it carries; and no K
+    # or M values of an indicator not divided by gender, which no status row reads
+    gendered = indicators.filter("divided_by_gender")[INDICATOR_NO]
+    return points.filter(
+        (pl.col("gender") == "T") | pl.col(INDICATOR_NO).is_in(gendered.implode())
+    ).select(*POINT_KEY, "period", "value", "se", "survey")
 
 
 def area_status(
