@@ -1,8 +1,10 @@
 """The status method of method.md: change, target path and status for every status row.
 
 A status row is one catalog × indicator × area × gender. Everything here is a pure polars
-function of frames (no I/O); `compute_progress` chains the transforms in the order the method
-defines its quantities, and `status_changes` compares two runs and names why a row changed.
+function of frames (no I/O); `area_status` chains the transforms in the order the method
+defines its quantities, `compute_progress_by_county` adds what depends on the county (the
+county comparison and the rank) for any number of counties at once, `compute_progress` is its
+one-county form, and `status_changes` compares two runs and names why a row changed.
 
 Decisions where method.md is silent are marked "(ours)" in the docstrings and summarised in
 `compute_progress`'s docstring.
