@@ -50,6 +50,7 @@ RULES: dict[str, str] = {
     "right_direction": "right_direction",
     "wrong_direction": "worsening",
 }
+CATALOG_TEXT = ("title", "goal_area", "life_stage", "notes", "areas", "stand_in", "indicator_kind")
 LABELS = {status.code: status.label for status in STATUSES}
 SYMBOLS = {status.code: status.symbol for status in STATUSES}
 GENDER_ORDER = {gender: position for position, gender in enumerate(GENDERS)}
@@ -161,6 +162,8 @@ def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
         )
         .join(genders, how="cross")
         .filter((pl.col("gender") == "T") | pl.col("divided_by_gender"))
+        # catalog text the method never reads: every join of the rows would copy it
+        .drop(CATALOG_TEXT, strict=False)
         .with_row_index(ROW_ID)
     )
 
@@ -177,6 +180,13 @@ def current_observations(observations: pl.DataFrame, report_year: int) -> pl.Dat
 def indicator_points(
     indicators: pl.DataFrame, current: pl.DataFrame, key: Sequence[str] = INDICATOR_KEY
 ) -> pl.DataFrame:
+    """Each indicator's values with its unit, derived series computed (indicator_points_plan)."""
+    return indicator_points_plan(indicators, current, key).collect()
+
+
+def indicator_points_plan(
+    indicators: pl.DataFrame, current: pl.DataFrame, key: Sequence[str] = INDICATOR_KEY
+) -> pl.LazyFrame:
     """Each indicator's values with its unit, derived series computed before the method runs.
 
     `key` names the indicator: INDICATOR_KEY, or the method's `indicator_no`.
@@ -229,34 +239,31 @@ def indicator_points(
         value=(pl.col("women") - pl.col("men")).abs(),
         survey=pl.when(pl.col("women_survey") == pl.col("men_survey")).then("women_survey"),
     )
-    return (
-        pl.concat(
-            [
-                plain.join(values, on="series_id").drop("series_id"),
-                complement.join(values, on="series_id")
-                .drop("series_id")
-                .with_columns(
-                    value=100 - pl.col("value"),
-                    ci_low=100 - pl.col("ci_high"),
-                    ci_high=100 - pl.col("ci_low"),
-                ),
-                gaps,
-            ],
-            how="diagonal_relaxed",
-        )
-        .select(*key, *POINT_COLUMNS, "unit")
-        .collect()
-    )
+    return pl.concat(
+        [
+            plain.join(values, on="series_id").drop("series_id"),
+            complement.join(values, on="series_id")
+            .drop("series_id")
+            .with_columns(
+                value=100 - pl.col("value"),
+                ci_low=100 - pl.col("ci_high"),
+                ci_high=100 - pl.col("ci_low"),
+            ),
+            gaps,
+        ],
+        how="diagonal_relaxed",
+    ).select(*key, *POINT_COLUMNS, "unit")
 
 
-def with_standard_error(points: pl.DataFrame, z: float) -> pl.DataFrame:
-    """Add `se`: from the interval, (hi − lo)/(2z); else for a share (`unit`) from n; else null.
+def standard_error(z: float) -> pl.Expr:
+    """A point's `se`: from the interval, (hi − lo)/(2z); else for a share (`unit`) from n;
+    else null.
 
     Never invented: a value without interval and n keeps se null (uncertainty unknown).
     """
     share = pl.col("value") / 100
-    return points.with_columns(
-        se=pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+    return (
+        pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
         .then((pl.col("ci_high") - pl.col("ci_low")) / (2 * z))
         .when(pl.col("n").is_not_null() & (pl.col("n") > 0) & pl.col("unit").is_in(SHARE_UNITS))
         .then(100 * (share * (1 - share) / pl.col("n")).sqrt())
@@ -814,15 +821,16 @@ def method_points(
     current = current_observations(
         observations.filter(pl.col("area_id").is_in(area_ids.implode())), report_year
     )
-    points = with_standard_error(
-        indicator_points(indicators, current, [INDICATOR_NO]), settings.confidence_z
-    )
     # only what later steps read: every join below copies each column it carries; and no K
     # or M values of an indicator not divided by gender, which no status row reads
     gendered = indicators.filter("divided_by_gender")[INDICATOR_NO]
-    return points.filter(
-        (pl.col("gender") == "T") | pl.col(INDICATOR_NO).is_in(gendered.implode())
-    ).select(*POINT_KEY, "period", "value", "se", "survey")
+    return (
+        indicator_points_plan(indicators, current, [INDICATOR_NO])
+        .filter((pl.col("gender") == "T") | pl.col(INDICATOR_NO).is_in(gendered.implode()))
+        .with_columns(se=standard_error(settings.confidence_z))
+        .select(*POINT_KEY, "period", "value", "se", "survey")
+        .collect()
+    )
 
 
 def area_status(
