@@ -318,14 +318,16 @@ def with_survey(
         .filter(pl.col("survey") == pl.col("survey_tag"))
         .drop("survey_tag")
     )
-    own = pl.concat([own.filter(pl.col("survey").is_null()), kept])
-    used = pl.concat([points.filter(pl.col("survey").is_null()), kept.drop(ROW_ID)])
-    # only what later steps read, in one piece: every join copies each column it carries
-    return (
-        rows,
-        own.select(ROW_ID, "period", "value", "se", "survey").rechunk(),
-        used.select(*POINT_KEY, "period", "value").rechunk(),
+    untagged = pl.col("survey").is_null()
+    # only what later steps read: every join copies each column it carries
+    own_plan = pl.concat([own.lazy().filter(untagged), kept.lazy()]).select(
+        ROW_ID, "period", "value", "se", "survey"
     )
+    used_plan = pl.concat([points.lazy().filter(untagged), kept.lazy().drop(ROW_ID)]).select(
+        *POINT_KEY, "period", "value"
+    )
+    own, used = pl.collect_all([own_plan, used_plan])
+    return rows, own, used
 
 
 # --- the quantities of method.md ------------------------------------------------------------
