@@ -883,15 +883,16 @@ def compute_progress_by_county(
     and the rank among the county's municipalities are per county.
     """
     indicators = assessed_only(indicators).with_row_index(INDICATOR_NO)
+    surveys = {county_id: settings.survey_for(county_id) for county_id in county_ids}
     places = county_places(areas, county_ids).with_columns(
-        status_survey=pl.col("county_id").map_elements(settings.survey_for, pl.String)
+        status_survey=pl.col("county_id").replace_strict(surveys, return_dtype=pl.String)
     )
     points = method_points(
         indicators, observations, places["area_id"].unique(), settings, report_year
     )
     frames = []
     for (survey,), group in places.partition_by("status_survey", as_dict=True).items():
-        group_areas = group.select("area_id", "kind").unique()
+        group_areas = group.select("area_id", "kind").unique(maintain_order=True)
         group_points = points.filter(pl.col("area_id").is_in(group_areas["area_id"].implode()))
         rows, used = area_status(
             indicators, group_areas, group_points, str(survey), settings, report_year, series
