@@ -1,8 +1,10 @@
 """The status method of method.md: change, target path and status for every status row.
 
 A status row is one catalog × indicator × area × gender. Everything here is a pure polars
-function of frames (no I/O); `compute_progress` chains the transforms in the order the method
-defines its quantities, and `status_changes` compares two runs and names why a row changed.
+function of frames (no I/O); `area_status` chains the transforms in the order the method
+defines its quantities, `compute_progress_by_county` adds what depends on the county (the
+county comparison and the rank) for any number of counties at once, `compute_progress` is its
+one-county form, and `status_changes` compares two runs and names why a row changed.
 
 Decisions where method.md is silent are marked "(ours)" in the docstrings and summarised in
 `compute_progress`'s docstring.
@@ -10,6 +12,7 @@ Decisions where method.md is silent are marked "(ours)" in the docstrings and su
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -23,7 +26,14 @@ from sources.survey import HLV_WINDOW_YEARS
 
 INDICATOR_KEY = ("catalog_id", "indicator_id")
 ROW_KEY = list(PROGRESS_KEY)
-SERIES_KEY = [*INDICATOR_KEY, "gender"]  # one series across areas, for ranks and comparisons
+# A status row's number within one run of the method: the quantities join points to rows on
+# it rather than on the four text columns of ROW_KEY, which cost several times as much.
+ROW_ID = "row_id"
+# An indicator's number within one run of the method: points carry it instead of the text
+# columns of INDICATOR_KEY, whose long ids made every join on them several times slower.
+INDICATOR_NO = "indicator_no"
+POINT_KEY = [INDICATOR_NO, "area_id", "gender"]  # the status row a point belongs to
+SERIES_KEY = [INDICATOR_NO, "gender"]  # one series across areas, for ranks and comparisons
 POINT_COLUMNS = ("area_id", "period", "gender", "value", "ci_low", "ci_high", "n", "survey")
 
 # decided_by rule -> status, in the order the method checks them (the first that holds wins)
@@ -40,6 +50,7 @@ RULES: dict[str, str] = {
     "right_direction": "right_direction",
     "wrong_direction": "worsening",
 }
+CATALOG_TEXT = ("title", "goal_area", "life_stage", "notes", "areas", "stand_in", "indicator_kind")
 LABELS = {status.code: status.label for status in STATUSES}
 SYMBOLS = {status.code: status.symbol for status in STATUSES}
 GENDER_ORDER = {gender: position for position, gender in enumerate(GENDERS)}
@@ -101,13 +112,25 @@ CAUSES = (
 # --- the rows and their points --------------------------------------------------------------
 
 
-def county_areas_frame(areas: pl.DataFrame, county_id: str) -> pl.DataFrame:
-    """The county's municipalities, its region, its mean group, and Riket, with their kind."""
-    return areas.filter(
-        (pl.col("kind").is_in(["kommun", "grupp"]) & (pl.col("county_id") == county_id))
-        | ((pl.col("kind") == "region") & (pl.col("area_id") == county_id))
-        | (pl.col("kind") == "riket")
-    ).select("area_id", "kind")
+def county_places(areas: pl.DataFrame, county_ids: Sequence[str]) -> pl.DataFrame:
+    """Each county's areas with their kind: its municipalities, region, mean group, and Riket.
+
+    One row per county × area (`county_id`, `area_id`, `kind`); Riket belongs to every county.
+    """
+    wanted = list(county_ids)
+    kind = pl.col("kind")
+    own = areas.filter(
+        (kind.is_in(["kommun", "grupp"]) & pl.col("county_id").is_in(wanted))
+        | ((kind == "region") & pl.col("area_id").is_in(wanted))
+    ).select(
+        county_id=pl.when(kind == "region").then("area_id").otherwise("county_id"),
+        area_id="area_id",
+        kind="kind",
+    )
+    riket = pl.DataFrame({"county_id": wanted}, schema={"county_id": pl.String}).join(
+        areas.filter(kind == "riket").select("area_id", "kind"), how="cross"
+    )
+    return pl.concat([own, riket])
 
 
 def assessed_only(indicators: pl.DataFrame) -> pl.DataFrame:
@@ -120,7 +143,8 @@ def assessed_only(indicators: pl.DataFrame) -> pl.DataFrame:
 def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
     """One row per indicator × area × gender where the indicator's `areas` list applies.
 
-    T always; K and M too when the indicator is divided by gender.
+    T always; K and M too when the indicator is divided by gender. Each row is numbered
+    (`row_id`).
     """
     genders = pl.DataFrame({"gender": list(GENDERS)})
     return (
@@ -138,6 +162,9 @@ def status_rows(indicators: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
         )
         .join(genders, how="cross")
         .filter((pl.col("gender") == "T") | pl.col("divided_by_gender"))
+        # catalog text the method never reads: every join of the rows would copy it
+        .drop(CATALOG_TEXT, strict=False)
+        .with_row_index(ROW_ID)
     )
 
 
@@ -150,8 +177,19 @@ def current_observations(observations: pl.DataFrame, report_year: int) -> pl.Dat
     ).select("series_id", *POINT_COLUMNS)
 
 
-def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
-    """Each indicator's values, with derived series computed before the method runs.
+def indicator_points(
+    indicators: pl.DataFrame, current: pl.DataFrame, key: Sequence[str] = INDICATOR_KEY
+) -> pl.DataFrame:
+    """Each indicator's values with its unit, derived series computed (indicator_points_plan)."""
+    return indicator_points_plan(indicators, current, key).collect()
+
+
+def indicator_points_plan(
+    indicators: pl.DataFrame, current: pl.DataFrame, key: Sequence[str] = INDICATOR_KEY
+) -> pl.LazyFrame:
+    """Each indicator's values with its unit, derived series computed before the method runs.
+
+    `key` names the indicator: INDICATOR_KEY, or the method's `indicator_no`.
 
     complement: 100 − value; the interval flips (lo' = 100 − hi) and n carries over, since
     p(1 − p) is the same for a share and its complement.
@@ -160,30 +198,32 @@ def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.Data
     wrong exactly where it matters, near a gap of 0. The survey tag carries over only when both
     sides come from the same survey.
     """
-    keys = indicators.select(
-        *INDICATOR_KEY, "series_id", "derive_kind", "derive_of", "derive_women", "derive_men"
+    # one lazy plan: polars runs its parts in parallel and copies only the columns kept
+    values = current.lazy()
+    keys = indicators.lazy().select(
+        *key, "unit", "series_id", "derive_kind", "derive_of", "derive_women", "derive_men"
     )
-    plain = keys.filter(pl.col("derive_kind").is_null()).select(*INDICATOR_KEY, "series_id")
+    plain = keys.filter(pl.col("derive_kind").is_null()).select(*key, "unit", "series_id")
     complement = keys.filter(pl.col("derive_kind") == "complement").select(
-        *INDICATOR_KEY, series_id="derive_of"
+        *key, "unit", series_id="derive_of"
     )
     gap_of = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_of").is_not_null())
     gap_pair = keys.filter((pl.col("derive_kind") == "gap") & pl.col("derive_women").is_not_null())
     side = ["period", "area_id"]
 
-    def gap_side(name: str, gender: str, pair_column: str) -> pl.DataFrame:
+    def gap_side(name: str, gender: str, pair_column: str) -> pl.LazyFrame:
         """One side of a gap: gender K or M of `derive_of`, or the T values of a paired series."""
         return pl.concat(
             [
-                gap_of.select(*INDICATOR_KEY, series_id="derive_of").join(
-                    current.filter(pl.col("gender") == gender), on="series_id"
+                gap_of.select(*key, series_id="derive_of").join(
+                    values.filter(pl.col("gender") == gender), on="series_id"
                 ),
-                gap_pair.select(*INDICATOR_KEY, series_id=pair_column).join(
-                    current.filter(pl.col("gender") == "T"), on="series_id"
+                gap_pair.select(*key, series_id=pair_column).join(
+                    values.filter(pl.col("gender") == "T"), on="series_id"
                 ),
             ]
         ).select(
-            *INDICATOR_KEY,
+            *key,
             *side,
             pl.col("value").alias(name),
             pl.col("survey").alias(f"{name}_survey"),
@@ -191,17 +231,18 @@ def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.Data
 
     women = gap_side("women", "K", "derive_women")
     men = gap_side("men", "M", "derive_men")
-    gaps = women.join(men, on=[*INDICATOR_KEY, *side]).select(
-        *INDICATOR_KEY,
+    gaps = women.join(men, on=[*key, *side]).select(
+        *key,
         *side,
+        unit=pl.lit(None, dtype=pl.String),  # a gap has neither interval nor n, so no se
         gender=pl.lit("T"),
         value=(pl.col("women") - pl.col("men")).abs(),
         survey=pl.when(pl.col("women_survey") == pl.col("men_survey")).then("women_survey"),
     )
     return pl.concat(
         [
-            plain.join(current, on="series_id").drop("series_id"),
-            complement.join(current, on="series_id")
+            plain.join(values, on="series_id").drop("series_id"),
+            complement.join(values, on="series_id")
             .drop("series_id")
             .with_columns(
                 value=100 - pl.col("value"),
@@ -211,39 +252,47 @@ def indicator_points(indicators: pl.DataFrame, current: pl.DataFrame) -> pl.Data
             gaps,
         ],
         how="diagonal_relaxed",
-    ).select(*INDICATOR_KEY, *POINT_COLUMNS)
+    ).select(*key, *POINT_COLUMNS, "unit")
 
 
-def with_standard_error(points: pl.DataFrame, units: pl.DataFrame, z: float) -> pl.DataFrame:
-    """Add `se`: from the interval, (hi − lo)/(2z); else for a share from n; else null.
+def standard_error(z: float) -> pl.Expr:
+    """A point's `se`: from the interval, (hi − lo)/(2z); else for a share (`unit`) from n;
+    else null.
 
     Never invented: a value without interval and n keeps se null (uncertainty unknown).
     """
     share = pl.col("value") / 100
-    return points.join(units, on=INDICATOR_KEY).with_columns(
-        se=pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+    return (
+        pl.when(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
         .then((pl.col("ci_high") - pl.col("ci_low")) / (2 * z))
         .when(pl.col("n").is_not_null() & (pl.col("n") > 0) & pl.col("unit").is_in(SHARE_UNITS))
         .then(100 * (share * (1 - share) / pl.col("n")).sqrt())
     )
 
 
+def row_points(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """Every point of a status row, with the row's `row_id`: the one join on area and gender."""
+    return points.join(rows.select(*POINT_KEY, ROW_ID), on=POINT_KEY)
+
+
 def with_survey(
-    rows: pl.DataFrame, points: pl.DataFrame, county_survey: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rows: pl.DataFrame, points: pl.DataFrame, own: pl.DataFrame, county_survey: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Split series that mix surveys into one series per survey; keep the row's survey only.
 
     Adds `survey_tag` to the rows: the catalog's survey (else the county's) where the row's
     area has values of it; an area with values of one other survey only (e.g. Riket, which
-    has HLV and no Liv & Hälsa) uses that one (ours). Returns the rows and the points the
-    method may use for them: those of the row's survey, so that baseline, latest, noise level
-    and means always come from one survey and a change across surveys is never computed.
+    has HLV and no Liv & Hälsa) uses that one (ours). `own` are the rows' points (row_points).
+    Returns the rows; their own points of the row's survey, so that baseline, latest, noise
+    level and means always come from one survey and a change across surveys is never computed;
+    and the points comparisons and ranks read: every area's points without a survey tag, and
+    the tagged ones of the row's survey.
     """
     wanted = pl.coalesce("catalog_survey", pl.lit(county_survey))
+    tagged = own.filter(pl.col("survey").is_not_null())
     surveys = (
-        points.filter(pl.col("survey").is_not_null())
-        .join(rows.select(*ROW_KEY, wanted=wanted), on=ROW_KEY)
-        .group_by(ROW_KEY)
+        tagged.join(rows.select(ROW_ID, wanted=wanted), on=ROW_ID)
+        .group_by(ROW_ID)
         .agg(
             has_wanted=(pl.col("survey") == pl.col("wanted")).any(),
             wanted=pl.col("wanted").first(),
@@ -251,26 +300,34 @@ def with_survey(
             surveys=pl.col("survey").n_unique(),
         )
         .select(
-            *ROW_KEY,
+            ROW_ID,
             survey_tag=pl.when(pl.col("has_wanted") | (pl.col("surveys") > 1))
             .then("wanted")
             .otherwise("only"),
         )
     )
-    rows = rows.join(surveys, on=ROW_KEY, how="left").with_columns(
+    rows = rows.join(surveys, on=ROW_ID, how="left").with_columns(
         survey=pl.col("survey_tag").replace_strict(
             wording.SURVEY_NAMES, default=pl.col("survey_tag"), return_dtype=pl.String
         )
     )
     # points without a survey tag belong to no survey and stay; tagged ones only in their row's
     # survey (joining only the tagged points keeps this cheap for register data)
-    tagged = (
-        points.filter(pl.col("survey").is_not_null())
-        .join(rows.select(*ROW_KEY, "survey_tag"), on=ROW_KEY)
+    kept = (
+        tagged.join(rows.select(ROW_ID, "survey_tag"), on=ROW_ID)
         .filter(pl.col("survey") == pl.col("survey_tag"))
         .drop("survey_tag")
     )
-    return rows, pl.concat([points.filter(pl.col("survey").is_null()), tagged])
+    untagged = pl.col("survey").is_null()
+    # only what later steps read: every join copies each column it carries
+    own_plan = pl.concat([own.lazy().filter(untagged), kept.lazy()]).select(
+        ROW_ID, "period", "value", "se", "survey"
+    )
+    used_plan = pl.concat([points.lazy().filter(untagged), kept.lazy().drop(ROW_ID)]).select(
+        *POINT_KEY, "period", "value"
+    )
+    own, used = pl.collect_all([own_plan, used_plan])
+    return rows, own, used
 
 
 # --- the quantities of method.md ------------------------------------------------------------
@@ -283,21 +340,23 @@ def with_baseline(rows: pl.DataFrame, points: pl.DataFrame, window: int) -> pl.D
     the one measured before any effect of the steering document.
     """
     chosen = (
-        points.join(rows.select(*ROW_KEY, "baseline_year_planned"), on=ROW_KEY)
+        points.lazy()
+        .join(rows.lazy().select(ROW_ID, "baseline_year_planned"), on=ROW_ID)
         .with_columns(distance=(pl.col("period") - pl.col("baseline_year_planned")).abs())
         .filter(pl.col("distance") <= window)
-        .select(*ROW_KEY, "period", "value", "se", "survey", "distance")
-        .group_by(ROW_KEY)
+        .select(ROW_ID, "period", "value", "se", "survey", "distance")
+        .group_by(ROW_ID)
         .agg(pl.all().sort_by("distance", "period").first())
         .select(
-            *ROW_KEY,
+            ROW_ID,
             baseline_year="period",
             baseline_value="value",
             baseline_se="se",
             baseline_survey="survey",
         )
+        .collect()
     )
-    return rows.join(chosen, on=ROW_KEY, how="left")
+    return rows.join(chosen, on=ROW_ID, how="left")
 
 
 def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
@@ -309,23 +368,25 @@ def with_latest(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     survey's, even when the status is not_assessable.
     """
     baseline = rows.select(
-        *ROW_KEY, baseline_year=pl.coalesce("baseline_year", "baseline_year_planned")
+        ROW_ID, baseline_year=pl.coalesce("baseline_year", "baseline_year_planned")
     )
     chosen = (
-        points.join(baseline, on=ROW_KEY)
+        points.lazy()
+        .join(baseline.lazy(), on=ROW_ID)
         .filter(pl.col("period") > pl.col("baseline_year"))
-        .select(*ROW_KEY, "period", "value", "se", "survey")
-        .group_by(ROW_KEY)
+        .select(ROW_ID, "period", "value", "se", "survey")
+        .group_by(ROW_ID)
         .agg(pl.all().sort_by("period").last())
         .select(
-            *ROW_KEY,
+            ROW_ID,
             latest_year="period",
             latest_value="value",
             latest_se="se",
             latest_survey="survey",
         )
+        .collect()
     )
-    return rows.join(chosen, on=ROW_KEY, how="left")
+    return rows.join(chosen, on=ROW_ID, how="left")
 
 
 def with_noise_level(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
@@ -348,19 +409,19 @@ def with_noise_level(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
         & ~pl.col("survey_tag").is_in(NO_MOVING_RANGE_SURVEYS).fill_null(False)
     )
     rows = rows.with_columns(moving_range_rule=applies)
-    values = points.select(*ROW_KEY, "period", "value")
+    values = points.select(ROW_ID, "period", "value")
     earlier = values.rename({"period": "earlier_period", "value": "earlier_value"})
     ranges = (
         values.join(
-            rows.filter("moving_range_rule").select(*ROW_KEY, "latest_year", lag=lag), on=ROW_KEY
+            rows.filter("moving_range_rule").select(ROW_ID, "latest_year", lag=lag), on=ROW_ID
         )
         .filter(
             (pl.col("period") > pl.col("latest_year") - SIGMA_YEARS)
             & (pl.col("period") <= pl.col("latest_year"))
         )
         .with_columns(earlier_period=pl.col("period") - pl.col("lag"))
-        .join(earlier, on=[*ROW_KEY, "earlier_period"])
-        .group_by(ROW_KEY)
+        .join(earlier, on=[ROW_ID, "earlier_period"])
+        .group_by(ROW_ID)
         .agg(
             sigma_differences=pl.len().cast(pl.Int32),
             moving_range=(pl.col("value") - pl.col("earlier_value")).abs().mean(),
@@ -369,7 +430,7 @@ def with_noise_level(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     )
     count = pl.col("sigma_differences")
     return (
-        rows.join(ranges, on=ROW_KEY, how="left")
+        rows.join(ranges, on=ROW_ID, how="left")
         .with_columns(
             sigma_differences=pl.when("moving_range_rule").then(count.fill_null(0)),
             sigma=pl.when(count >= MIN_SIGMA_DIFFERENCES).then(
@@ -399,12 +460,12 @@ def with_means(rows: pl.DataFrame, points: pl.DataFrame, settings: MethodSetting
     neighbour = (pl.col("period") == base - 1) | (pl.col("period") == base + 1)
     value, period = pl.col("value"), pl.col("period")
     windows = (
-        points.select(*ROW_KEY, "period", "value")
+        points.select(ROW_ID, "period", "value")
         .join(
-            rows.filter("moving_range_rule").select(*ROW_KEY, "baseline_year", "latest_year"),
-            on=ROW_KEY,
+            rows.filter("moving_range_rule").select(ROW_ID, "baseline_year", "latest_year"),
+            on=ROW_ID,
         )
-        .group_by(ROW_KEY)
+        .group_by(ROW_ID)
         .agg(
             baseline_mean=value.filter(in_base).mean(),
             baseline_count=in_base.sum(),
@@ -433,7 +494,7 @@ def with_means(rows: pl.DataFrame, points: pl.DataFrame, settings: MethodSetting
     ]  # fmt: skip
     sigma = pl.col("sigma")
     return (
-        rows.join(windows, on=ROW_KEY, how="left")
+        rows.join(windows, on=ROW_ID, how="left")
         .with_columns(uses_means=uses_means)
         .with_columns(
             *[pl.when("uses_means").then(name).alias(name) for name in mean_columns],
@@ -600,19 +661,19 @@ def with_explanation(rows: pl.DataFrame, settings: MethodSettings) -> pl.DataFra
 
 
 def with_comparisons(
-    rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame
+    rows: pl.DataFrame, points: pl.DataFrame, places: pl.DataFrame
 ) -> pl.DataFrame:
-    """Add the county's and Riket's value for the row's latest year.
+    """Add the county's and Riket's value for the row's latest year (rows carry `county_id`).
 
     The county value is the region's; where the region has none for that KPI and year (e.g. a
     municipality-only KPI), the county mean group's.
     """
-    by_kind = points.join(county, on="area_id").filter(pl.col("kind") != "kommun")
-    at_latest = [*SERIES_KEY, "latest_year"]
+    by_kind = points.join(places.filter(pl.col("kind") != "kommun"), on="area_id")
+    at_latest = ["county_id", *SERIES_KEY, "latest_year"]
 
     def values_of(kind: str, name: str) -> pl.DataFrame:
         return by_kind.filter(pl.col("kind") == kind).select(
-            *SERIES_KEY, latest_year="period", **{name: "value"}
+            "county_id", *SERIES_KEY, latest_year="period", **{name: "value"}
         )
 
     return (
@@ -623,8 +684,10 @@ def with_comparisons(
     )
 
 
-def with_rank(rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame) -> pl.DataFrame:
+def with_rank(rows: pl.DataFrame, points: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
     """Add the municipality's rank (1 = best in the indicator's direction) and its third.
+
+    Ranks compare the municipalities of the row's county (`county_id`).
 
     Every rank compares one period (ours): the most recent period in which at least half of
     the county's municipalities with values for the series have one. Surveys that reach a
@@ -634,58 +697,85 @@ def with_rank(rows: pl.DataFrame, points: pl.DataFrame, county: pl.DataFrame) ->
     in third floor(3(r − 1)/n) + 1, so 16 municipalities split 6/5/5.
     """
     third = (3 * (pl.col("rank") - 1) / pl.col("rank_of")).floor().cast(pl.Int64)
-    ranks = (
-        points.join(county.filter(pl.col("kind") == "kommun"), on="area_id")
-        .with_columns(
-            reporting=pl.len().over(*SERIES_KEY, "period"),
-            reporting_ever=pl.col("area_id").n_unique().over(SERIES_KEY),
-        )
+    county_series = ["county_id", *SERIES_KEY]
+    # one lazy plan: the municipal points are joined once and the counts run in parallel
+    municipal = points.lazy().join(
+        places.lazy().filter(pl.col("kind") == "kommun").select("county_id", "area_id"),
+        on="area_id",
+    )
+    # counted per group rather than with windows over every point: the same numbers, a fraction
+    # of the time
+    reporting = municipal.group_by(*county_series, "period").agg(reporting=pl.len())
+    reporting_ever = municipal.group_by(county_series).agg(
+        reporting_ever=pl.col("area_id").n_unique()
+    )
+    rank_period = (
+        reporting.join(reporting_ever, on=county_series)
         .filter(2 * pl.col("reporting") >= pl.col("reporting_ever"))
-        .filter(pl.col("period") == pl.col("period").max().over(SERIES_KEY))
-        .join(rows.select(*INDICATOR_KEY, "direction").unique(), on=INDICATOR_KEY)
+        .group_by(county_series)
+        .agg(pl.col("period").max())
+    )
+    ranks = (
+        municipal.join(rank_period, on=[*county_series, "period"])
+        .join(rows.lazy().select(INDICATOR_NO, "direction").unique(), on=INDICATOR_NO)
         .with_columns(
-            rank=(-pl.col("direction") * pl.col("value")).rank("min").over(SERIES_KEY),
-            rank_of=pl.len().over(SERIES_KEY),
+            rank=(-pl.col("direction") * pl.col("value")).rank("min").over(county_series),
+            rank_of=pl.len().over(county_series),
         )
         .with_columns(
             rank_third=third.replace_strict(dict(enumerate(RANK_THIRDS)), return_dtype=pl.String)
         )
-        .select(*ROW_KEY, "rank", "rank_of", "rank_third", rank_year="period", rank_value="value")
+        .select(
+            "county_id",
+            *POINT_KEY,
+            "rank",
+            "rank_of",
+            "rank_third",
+            rank_year="period",
+            rank_value="value",
+        )
+        .collect()
     )
-    return rows.join(ranks, on=ROW_KEY, how="left")
+    return rows.join(ranks, on=["county_id", *POINT_KEY], how="left")
 
 
 def with_gender_gap(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
     """Add |K − M| at the baseline and latest years on T rows of gendered indicators.
 
-    `gap_widened` is a plain comparison of the two gaps (ours): no test, since the gap has no
-    interval (see indicator_points).
+    `points` are the rows' own (with `row_id`): a T row's gap compares the points of its K and
+    M rows. `gap_widened` is a plain comparison of the two gaps (ours): no test, since the gap
+    has no interval (see indicator_points).
     """
-    place = [*INDICATOR_KEY, "area_id", "period"]
-    gaps = (
-        points.filter(pl.col("gender") == "K")
-        .select(*place, women="value")
-        .join(points.filter(pl.col("gender") == "M").select(*place, men="value"), on=place)
-        .select(*place, gap=(pl.col("women") - pl.col("men")).abs(), gender=pl.lit("T"))
+    place = [INDICATOR_NO, "area_id"]
+    gender = pl.col("gender")
+
+    def row_of(sex: str, name: str) -> pl.DataFrame:
+        return rows.filter(gender == sex).select(*place, **{name: ROW_ID})
+
+    totals = (
+        rows.filter((gender == "T") & pl.col("divided_by_gender"))
+        .select(ROW_ID, *place, "baseline_year", "latest_year")
+        .join(row_of("K", "women_row"), on=place)
+        .join(row_of("M", "men_row"), on=place)
     )
-    at = [*INDICATOR_KEY, "area_id", "gender"]
-    gendered_total = (pl.col("gender") == "T") & pl.col("divided_by_gender")
-    return (
-        rows.join(
-            gaps.rename({"period": "baseline_year", "gap": "gap_baseline"}),
-            on=[*at, "baseline_year"],
-            how="left",
-        )
-        .join(
-            gaps.rename({"period": "latest_year", "gap": "gap_latest"}),
-            on=[*at, "latest_year"],
-            how="left",
-        )
-        .with_columns(
-            gap_baseline=pl.when(gendered_total).then("gap_baseline"),
-            gap_latest=pl.when(gendered_total).then("gap_latest"),
-        )
-        .with_columns(gap_widened=pl.col("gap_latest") > pl.col("gap_baseline"))
+    for row, sex in (("women_row", "women"), ("men_row", "men")):
+        for year in ("baseline_year", "latest_year"):
+            # the points probe the few wanted (row, year) pairs: a left join from the totals
+            # would hash every point
+            wanted = totals.select(row, year).unique()
+            found = points.join(wanted, left_on=[ROW_ID, "period"], right_on=[row, year])
+            totals = totals.join(
+                found.select(**{row: ROW_ID, year: "period", f"{sex}_{year}": "value"}),
+                on=[row, year],
+                how="left",
+            )
+    gaps = totals.select(
+        ROW_ID,
+        gap_baseline=(pl.col("women_baseline_year") - pl.col("men_baseline_year")).abs(),
+        gap_latest=(pl.col("women_latest_year") - pl.col("men_latest_year")).abs(),
+    )
+    return rows.join(gaps, on=ROW_ID, how="left").with_columns(
+        gap_widened=pl.col("gap_latest") > pl.col("gap_baseline")
     )
 
 
@@ -722,6 +812,105 @@ def with_next_publication(rows: pl.DataFrame, series: pl.DataFrame | None) -> pl
 # --- the whole method -----------------------------------------------------------------------
 
 
+def method_points(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    area_ids: pl.Series,
+    settings: MethodSettings,
+    report_year: int,
+) -> pl.DataFrame:
+    """The points the method reads for these areas: current values, derived series, and se."""
+    current = current_observations(
+        observations.filter(pl.col("area_id").is_in(area_ids.implode())), report_year
+    )
+    # only what later steps read: every join below copies each column it carries; and no K
+    # or M values of an indicator not divided by gender, which no status row reads
+    gendered = indicators.filter("divided_by_gender")[INDICATOR_NO]
+    return (
+        indicator_points_plan(indicators, current, [INDICATOR_NO])
+        .filter((pl.col("gender") == "T") | pl.col(INDICATOR_NO).is_in(gendered.implode()))
+        .with_columns(se=standard_error(settings.confidence_z))
+        .select(*POINT_KEY, "period", "value", "se", "survey")
+        .collect()
+    )
+
+
+def area_status(
+    indicators: pl.DataFrame,
+    areas: pl.DataFrame,
+    points: pl.DataFrame,
+    survey: str,
+    settings: MethodSettings,
+    report_year: int,
+    series: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The status rows of these areas (`area_id`, `kind`), with every quantity that does not
+    depend on the county asking: all but the county comparison and the rank (and the sentence,
+    written once for all rows). `survey` is the status survey of series that mix surveys.
+    Returns the rows and the points comparisons and ranks read (with_survey)."""
+    rows = status_rows(indicators, areas)
+    rows, own, used = with_survey(rows, points, row_points(rows, points), survey)
+    return (
+        rows.pipe(with_baseline, own, settings.baseline_window)
+        .pipe(with_latest, own)
+        .pipe(with_target)
+        .pipe(with_noise_level, own)
+        .pipe(with_means, own, settings)
+        .pipe(with_change)
+        .pipe(with_path)
+        .pipe(with_uncertainty, settings)
+        .pipe(with_status, settings, report_year)
+        .pipe(with_gender_gap, own)
+        .pipe(with_next_publication, series)
+    ), used
+
+
+def compute_progress_by_county(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    areas: pl.DataFrame,
+    county_ids: Sequence[str],
+    settings: MethodSettings,
+    report_year: int,
+    series: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Status rows (PROGRESS_SCHEMA, after a first column `county_id`) for several counties,
+    each as compute_progress gives it: Riket's rows appear once per county.
+
+    A row's own quantities depend on its area and on the county's status survey only, so they
+    are computed once per area and survey: every area but Riket belongs to one county, and
+    Riket is computed once per survey the counties use. Only the county and Riket comparison
+    and the rank among the county's municipalities are per county.
+    """
+    indicators = assessed_only(indicators).with_row_index(INDICATOR_NO)
+    surveys = {county_id: settings.survey_for(county_id) for county_id in county_ids}
+    places = county_places(areas, county_ids).with_columns(
+        status_survey=pl.col("county_id").replace_strict(surveys, return_dtype=pl.String)
+    )
+    points = method_points(
+        indicators, observations, places["area_id"].unique(), settings, report_year
+    )
+    frames = []
+    for (survey,), group in places.partition_by("status_survey", as_dict=True).items():
+        group_areas = group.select("area_id", "kind").unique(maintain_order=True)
+        group_points = points.filter(pl.col("area_id").is_in(group_areas["area_id"].implode()))
+        rows, used = area_status(
+            indicators, group_areas, group_points, str(survey), settings, report_year, series
+        )
+        frames.append(
+            rows.join(group.select("county_id", "area_id"), on="area_id")
+            .pipe(with_comparisons, used, group)
+            .pipe(with_rank, used, group)
+        )
+    return (
+        pl.concat(frames)
+        .pipe(with_explanation, settings)
+        .with_columns(report_year=pl.lit(report_year, dtype=pl.Int32))
+        .pipe(conform, {"county_id": pl.String, **PROGRESS_SCHEMA})
+        .sort("county_id", *INDICATOR_KEY, "area_id", pl.col("gender").replace_strict(GENDER_ORDER))
+    )
+
+
 def compute_progress(
     indicators: pl.DataFrame,
     observations: pl.DataFrame,
@@ -740,36 +929,9 @@ def compute_progress(
     noise floor is noise_abs when R ≤ 0 or undefined; a gap series has no interval; ranks
     compare the most recent period at least half the county's municipalities report.
     """
-    indicators = assessed_only(indicators)
-    county = county_areas_frame(areas, county_id)
-    rows = status_rows(indicators, county)
-    units = indicators.select(*INDICATOR_KEY, "unit")
-    current = current_observations(
-        observations.filter(pl.col("area_id").is_in(county["area_id"].implode())), report_year
-    )
-    points = with_standard_error(
-        indicator_points(indicators, current), units, settings.confidence_z
-    )
-    rows, used = with_survey(rows, points, settings.survey_for(county_id))
-    return (
-        rows.pipe(with_baseline, used, settings.baseline_window)
-        .pipe(with_latest, used)
-        .pipe(with_target)
-        .pipe(with_noise_level, used)
-        .pipe(with_means, used, settings)
-        .pipe(with_change)
-        .pipe(with_path)
-        .pipe(with_uncertainty, settings)
-        .pipe(with_status, settings, report_year)
-        .pipe(with_explanation, settings)
-        .pipe(with_comparisons, used, county)
-        .pipe(with_rank, used, county)
-        .pipe(with_gender_gap, used)
-        .pipe(with_next_publication, series)
-        .with_columns(report_year=pl.lit(report_year, dtype=pl.Int32))
-        .pipe(conform, PROGRESS_SCHEMA)
-        .sort(*INDICATOR_KEY, "area_id", pl.col("gender").replace_strict(GENDER_ORDER))
-    )
+    return compute_progress_by_county(
+        indicators, observations, areas, [county_id], settings, report_year, series
+    ).drop("county_id")
 
 
 # --- why a status changed -------------------------------------------------------------------
