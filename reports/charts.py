@@ -14,6 +14,7 @@ import polars as pl
 
 from models.catalog import DESCRIPTIVE_SENTENCE
 from models.status import STATUS_BY_CODE, STATUSES
+from pipelines.wording import SURVEY_NAMES, survey_name
 from reports.series import with_segments
 from reports.text import (
     format_value,
@@ -38,6 +39,12 @@ STATUS_LABELS = [status_text(style.code) for style in STATUSES]
 STATUS_COLOURS = [style.colour for style in STATUSES]
 # Symbols in white where the status colour is dark, in black elsewhere (contrast ≥ 4.5:1).
 DARK_STATUSES = ("improving",)
+# Marker shapes: per role in a register chart; per survey where a chart shows survey values,
+# the same shape for a survey in every chart.
+ROLE_SHAPES = {"area": "circle", "county": "square", "riket": "triangle-up"}
+SURVEY_SHAPES = {"livohalsa": "circle", "hlv": "square"}  # the target is a diamond
+OTHER_SURVEY_SHAPE = "triangle-down"
+WHISKER_NOTE = "Lodräta streck: 95 % konfidensintervall"
 
 
 def trend_chart(
@@ -73,30 +80,45 @@ def trend_chart(
             width=width,
         )
     unit = str(indicator.get("unit"))
+    points = with_point_columns(points)
     plotted = set(points.filter(pl.col("value").is_not_null())["role"].to_list())
     # A series without values has no line, so it has no legend entry either.
     roles = [r for r in ("area", "county", "riket") if r in series_names and r in plotted]
     names = [series_names[role] for role in roles]
     colours = {"area": AREA_COLOUR, "county": COUNTY_COLOUR, "riket": RIKET_COLOUR}
     dashes = {"area": [1, 0], "county": [5, 3], "riket": [2, 2]}
-    shapes = {"area": "circle", "county": "square", "riket": "triangle-up"}
 
-    observed = with_segments(
-        points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles)), by=("role",)
-    ).with_columns(
+    shown = points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles))
+    markers = marker_names(shown, series_names)
+    everything = shown.with_columns(
         series=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
-        marker=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
-        line_key=pl.col("role") + "-" + pl.col("segment").cast(pl.String),
+        marker=marker_expression(series_names),
         label=pl.col("value").map_elements(
             lambda value: format_value(value, unit), return_dtype=pl.String
-        ),
+        )
+        + pl.when(pl.col("survey").is_not_null())
+        .then(pl.lit(" (") + survey_name_expression() + ")")
+        .otherwise(pl.lit("")),
     )
+    # The line is the status's own series; another survey's values are points beside it.
+    observed = (
+        with_segments(everything, by=("role",))
+        .filter(pl.col("primary"))
+        .with_columns(
+            line_key=pl.col("role")
+            + "-"
+            + pl.col("survey").fill_null("")
+            + "-"
+            + pl.col("segment").cast(pl.String),
+        )
+    )
+    others = everything.filter(~pl.col("primary"))
 
     baseline_year, baseline_value = status.get("baseline_year"), status.get("baseline_value")
     target_year, target_value = status.get("target_year"), status.get("target_value")
     latest_year, latest_value = status.get("latest_year"), status.get("latest_value")
     target_year = target_year or indicator.get("target_year")
-    periods = observed["period"].to_list()
+    periods = everything["period"].to_list()
     x_values = [*periods, *(y for y in (baseline_year, target_year) if y)]
     x_min, x_max = (min(x_values), max(x_values)) if x_values else (2010, 2025)
 
@@ -137,15 +159,17 @@ def trend_chart(
     )
 
     layers: list[alt.Chart] = []
-    band = observed.filter(
-        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
-    )
-    if band.height:
+    whiskers = interval_whiskers(everything)
+    if whiskers.height:
         layers.append(
-            alt.Chart(band, description="Konfidensintervall 95 %")
-            .mark_area(opacity=0.15, color=AREA_COLOUR)
+            alt.Chart(whiskers, description="Konfidensintervall 95 %")
+            .mark_errorbar(ticks=alt.TickConfig(size=6), thickness=1.4)
             .encode(
-                x=x, y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"), detail=alt.Detail("line_key:N")
+                x=x,
+                y=alt.Y("ci_low:Q", title=y_title),
+                y2=alt.Y2("ci_high:Q"),
+                color=alt.value(AREA_COLOUR),
+                opacity=alt.Opacity("whisker_opacity:Q", scale=None),
             )
         )
     layers.append(
@@ -165,28 +189,43 @@ def trend_chart(
             detail=alt.Detail("line_key:N"),
         )
     )
+    marker_shape = alt.Scale(domain=list(markers), range=list(markers.values()))
+    tooltip = [
+        alt.Tooltip("series:N", title="Område"),
+        alt.Tooltip("period:Q", title="År"),
+        alt.Tooltip("label:N", title="Värde"),
+    ]
+    marker_colour = alt.Color(
+        "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
+    )
     layers.append(
         alt.Chart(observed)
         .mark_point(filled=True, size=45, opacity=1)
         .encode(
             x=x,
             y=y,
-            color=alt.Color(
-                "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
-            ),
-            # Its own field, so the line legend never merges with the marker shapes.
+            color=marker_colour,
+            # Its own field, so the line legend never merges with the marker shapes; where
+            # the chart mixes surveys, the shapes are the surveys and get a legend of their own.
             shape=alt.Shape(
-                "marker:N",
-                scale=alt.Scale(domain=names, range=[shapes[role] for role in roles]),
-                legend=None,
+                "marker:N", scale=marker_shape, legend=survey_legend(everything, markers)
             ),
-            tooltip=[
-                alt.Tooltip("series:N", title="Område"),
-                alt.Tooltip("period:Q", title="År"),
-                alt.Tooltip("label:N", title="Värde"),
-            ],
+            tooltip=tooltip,
         )
     )
+    if others.height:
+        # another survey than the status's: hollow and lighter, and never on the line
+        layers.append(
+            alt.Chart(others, description="Värden från en annan undersökning")
+            .mark_point(filled=False, size=55, strokeWidth=1.6, opacity=0.6)
+            .encode(
+                x=x,
+                y=y,
+                color=marker_colour,
+                shape=alt.Shape("marker:N", scale=marker_shape, legend=None),
+                tooltip=tooltip,
+            )
+        )
     marks: list[dict[str, Any]] = []
     if is_number(baseline_value) and baseline_year:
         marks.append(
@@ -276,15 +315,114 @@ def trend_chart(
             .encode(x=x, y=y, text=alt.Text("label:N"))
         )
 
-    subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
+    notes = chart_notes(everything, whiskers)
+    subtitle = chart_subtitle(indicator, status, subtitle_first, [*notes, *subtitle_extra])
     # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
     plot = (
         alt.layer(*layers)
-        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
+        .resolve_scale(
+            color="independent",
+            shape="independent",
+            strokeDash="independent",
+            opacity="independent",
+        )
         .properties(width=width, height=height)
     )
-    description = trend_alt_text(indicator, status, series_names)
+    description = trend_alt_text(indicator, status, series_names, everything)
     return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
+
+
+# --- surveys, intervals and notes of a trend chart ---------------------------------------------
+
+
+def with_point_columns(points: pl.DataFrame) -> pl.DataFrame:
+    """Points as trend_chart reads them: a missing `survey` is register data (null) and a
+    missing `primary` flag means every point is on the status's own series."""
+    if "survey" not in points.columns:
+        points = points.with_columns(survey=pl.lit(None, pl.String))
+    if "primary" not in points.columns:
+        points = points.with_columns(primary=pl.lit(True))
+    return points
+
+
+def survey_name_expression() -> pl.Expr:
+    """The survey's name for readers, from its tag ("livohalsa" → "Liv & Hälsa")."""
+    return pl.col("survey").replace_strict(
+        SURVEY_NAMES, default=pl.col("survey"), return_dtype=pl.String
+    )
+
+
+def marker_expression(series_names: Mapping[str, str]) -> pl.Expr:
+    """A point's marker: its survey's name, else (register data) its series' name."""
+    return pl.coalesce(
+        survey_name_expression(),
+        pl.col("role").replace_strict(series_names, return_dtype=pl.String),
+    )
+
+
+def marker_names(points: pl.DataFrame, series_names: Mapping[str, str]) -> dict[str, str]:
+    """Marker name → shape: the surveys shown (the area's line first), then the roles whose
+    points carry no survey."""
+    tagged = points.filter(pl.col("survey").is_not_null()).sort(
+        pl.col("role") != "area", ~pl.col("primary"), "survey"
+    )
+    shapes = {
+        survey_name(tag): SURVEY_SHAPES.get(tag, OTHER_SURVEY_SHAPE)
+        for tag in dict.fromkeys(tagged["survey"].to_list())
+    }
+    untagged = set(points.filter(pl.col("survey").is_null())["role"].to_list())
+    for role in ("area", "county", "riket"):
+        if role in untagged and role in series_names:
+            shapes.setdefault(series_names[role], ROLE_SHAPES[role])
+    return shapes
+
+
+def survey_legend(points: pl.DataFrame, markers: Mapping[str, str]) -> alt.Legend | None:
+    """The surveys' legend (shape and name) where a chart shows survey values; else none."""
+    tags = set(points.filter(pl.col("survey").is_not_null())["survey"].to_list())
+    names = [name for name in markers if name in {survey_name(tag) for tag in tags}]
+    if not names:
+        return None
+    return alt.Legend(
+        title=None,
+        orient="top",
+        values=names,
+        symbolFillColor=AREA_COLOUR,
+        symbolStrokeColor=AREA_COLOUR,
+        symbolSize=80,
+    )
+
+
+def interval_whiskers(points: pl.DataFrame) -> pl.DataFrame:
+    """The area's points with a known interval, as whiskers; another survey's are fainter."""
+    return points.filter(
+        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
+    ).select(
+        "period",
+        "ci_low",
+        "ci_high",
+        whisker_opacity=pl.when(pl.col("primary")).then(0.6).otherwise(0.3),
+    )
+
+
+def other_surveys(points: pl.DataFrame) -> list[str]:
+    """The names of the surveys shown beside the lines, not on them."""
+    tags = points.filter(~pl.col("primary"), pl.col("survey").is_not_null())["survey"]
+    return [survey_name(tag) for tag in sorted(set(tags.to_list()))]
+
+
+def chart_notes(points: pl.DataFrame, whiskers: pl.DataFrame) -> list[str]:
+    """Subtitle lines that say how to read the marks: another survey's points, intervals."""
+    notes = []
+    others = other_surveys(points)
+    if others:
+        notes.append(
+            f"Ofyllda punkter: {' och '.join(others)}, en annan undersökning än statusens; "
+            "de binds inte ihop med linjen"
+        )
+    if whiskers.height:
+        notes.append(WHISKER_NOTE)
+    return notes
 
 
 MIN_LINE_POINTS = 3  # fewer of the area's own points make a value card, not a line
@@ -353,15 +491,23 @@ def value_card_lines(
 ) -> list[tuple[str, int, str]]:
     """(text, font size, colour) per line of a value card."""
     unit = str(indicator.get("unit"))
-    own = points.filter(pl.col("role") == "area", pl.col("value").is_not_null()).sort("period")
+    own = (
+        with_point_columns(points)
+        .filter(pl.col("role") == "area", pl.col("value").is_not_null())
+        .sort("primary", "period")  # the status's own series last: its latest value leads
+    )
     if own.height == 0:
         return [(f"Inga värden för {series_names.get('area', '')}", 16, MUTED_TEXT)]
     latest = own.row(own.height - 1, named=True)
     year = latest["period"]
+    from_survey = f" ({survey_name(latest['survey'])})" if latest["survey"] else ""
     lines = [
         (format_value(latest["value"], unit), 40, AREA_COLOUR),
-        (f"{series_names.get('area', '')}, {year}", 15, AREA_COLOUR),
+        (f"{series_names.get('area', '')}, {year}{from_survey}", 15, AREA_COLOUR),
     ]
+    if is_number(latest["ci_low"]) and is_number(latest["ci_high"]):
+        interval = f"{format_value(latest['ci_low'], unit)}–{format_value(latest['ci_high'], unit)}"
+        lines.append((f"95 % konfidensintervall: {interval}", 15, AREA_COLOUR))
     for role in ("county", "riket"):
         same_year = points.filter(
             pl.col("role") == role, pl.col("period") == year, pl.col("value").is_not_null()
@@ -369,9 +515,11 @@ def value_card_lines(
         if role in series_names and same_year.height:
             value = format_value(same_year["value"][0], unit)
             lines.append((f"{series_names[role]} {year}: {value}", 15, MUTED_TEXT))
-    for earlier in own.head(own.height - 1).iter_rows(named=True):
+    for earlier in own.head(own.height - 1).sort("period").iter_rows(named=True):
         value = format_value(earlier["value"], unit)
-        lines.append((f"Tidigare: {earlier['period']}: {value}", 15, MUTED_TEXT))
+        other = earlier["survey"] != latest["survey"] and earlier["survey"]
+        survey = f" ({survey_name(earlier['survey'])}, annan undersökning)" if other else ""
+        lines.append((f"Tidigare: {earlier['period']}: {value}{survey}", 15, MUTED_TEXT))
     lines.append((f"Bara {own.height} mätår: för få för ett linjediagram.", 12, MUTED_TEXT))
     return lines
 
@@ -635,7 +783,10 @@ def status_count_chart(
 
 
 def trend_alt_text(
-    indicator: Mapping[str, Any], status: Mapping[str, Any], series_names: Mapping[str, str]
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any],
+    series_names: Mapping[str, str],
+    points: pl.DataFrame | None = None,
 ) -> str:
     area = series_names.get("area", "")
     others = [series_names[role] for role in ("county", "riket") if role in series_names]
@@ -643,6 +794,8 @@ def trend_alt_text(
     if others:
         text += ", jämfört med " + " och ".join(others)
     text += ". "
+    if points is not None:
+        text += survey_alt_text(with_point_columns(points), area)
     explanation = status.get("explanation")
     if indicator.get("indicator_kind") == "descriptive":
         text += f"{DESCRIPTIVE_SENTENCE}. "
@@ -653,6 +806,27 @@ def trend_alt_text(
         label = status.get("status_label") or STATUS_BY_CODE[code].label
         text += "" if label in text else f"Status: {label}."
     return text.strip()
+
+
+def survey_alt_text(points: pl.DataFrame, area: str) -> str:
+    """Which survey the area's line shows, which surveys are points beside it, and whether
+    intervals are drawn: what the marks say that the status sentence does not."""
+    text = ""
+    own = points.filter(pl.col("role") == "area", pl.col("primary"), pl.col("survey").is_not_null())
+    if own.height:
+        text += (
+            f"Linjen och de fyllda punkterna för {area} visar {survey_name(own['survey'][0])}, "
+            "statusens undersökning. "
+        )
+    others = other_surveys(points)
+    if others:
+        text += (
+            f"Värden från {' och '.join(others)} visas som separata ofyllda punkter, "
+            "inte sammanbundna med linjen. "
+        )
+    if interval_whiskers(points).height:
+        text += "Lodräta streck visar 95 % konfidensintervall. "
+    return text
 
 
 def heatmap_alt_text(frame: pl.DataFrame) -> str:

@@ -27,7 +27,7 @@ from pipelines.wording import baseline_assumption, survey_name
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import parallel_map, spec_to_svg
-from reports.series import indicator_points, survey_points
+from reports.series import indicator_points, with_primary
 from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
@@ -204,7 +204,7 @@ class IndicatorEntry:
     shown_area_id: str
     total: dict[str, Any] | None
     by_gender: list[dict[str, Any]]
-    points: pl.DataFrame  # role, period, value, ci_low, ci_high
+    points: pl.DataFrame  # role, period, value, ci_low, ci_high, survey, primary
     series_names: dict[str, str]
 
 
@@ -225,7 +225,8 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
         roles["riket"] = ctx.riket_id
         points = pl.concat(
             [
-                survey_points(
+                # the status's own survey is the line; another survey's values are points
+                with_primary(
                     ctx.points(indicator, role_area), status_survey(ctx.row(iid, role_area))
                 ).with_columns(role=pl.lit(role))
                 for role, role_area in roles.items()
@@ -419,6 +420,7 @@ class TableLine:
     name: str
     row: dict[str, Any]
     explanation: str
+    survey: str | None = None  # the survey the row's values come from, where it says a new one
 
 
 @dataclass(frozen=True)
@@ -484,14 +486,18 @@ def row_surveys(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
 
 def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
     rows = [("T", entry.total)] + [(row["gender"], row) for row in entry.by_gender]
+    total_survey = (entry.total or {}).get("survey")
     return [
         TableLine(
             gender=gender,
             name=entry.indicator["title"] if gender == "T" else GENDER_NAMES[gender],
             row=_display_row(row or {}, str(entry.indicator["unit"])),
             explanation=str((row or {}).get("explanation") or (row or {}).get("reason") or ""),
+            # named on the total's line, and on a gender's line only where it differs
+            survey=survey if gender == "T" or survey != total_survey else None,
         )
         for gender, row in rows
+        for survey in [(row or {}).get("survey")]
     ]
 
 
@@ -547,8 +553,10 @@ def _indicator_view(
 
 
 def _area_points(entry: IndicatorEntry) -> pl.DataFrame:
-    """The shown area's own values (women and men together) for the trend sentence."""
-    return entry.points.filter(pl.col("role") == "area").select("period", "value")
+    """The shown area's own series (one survey) for the trend sentence."""
+    return entry.points.filter(pl.col("role") == "area", pl.col("primary")).select(
+        "period", "value"
+    )
 
 
 def _assumption_notes(entries: Sequence[IndicatorEntry]) -> list[str]:
@@ -610,7 +618,7 @@ def trend_alt_text_for(entry: IndicatorEntry) -> str:
         return value_card_alt_text(
             entry.points, entry.indicator, entry.total or {}, entry.series_names
         )
-    return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names)
+    return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names, entry.points)
 
 
 def _summary_counts(entries: Sequence[IndicatorEntry]) -> dict[str, int]:
