@@ -15,7 +15,9 @@ import polars as pl
 from models.catalog import DESCRIPTIVE_SENTENCE
 from models.status import STATUS_BY_CODE, STATUSES
 from pipelines.wording import SURVEY_NAMES, survey_name
+from reports.composition import titled
 from reports.series import with_segments
+from reports.spec_template import ChartSpec
 from reports.text import (
     format_value,
     is_number,
@@ -33,6 +35,7 @@ from reports.theme import (
     TARGET_COLOUR,
     use_theme,
 )
+from reports.trend_template import TrendKind, trend_template
 
 TARGET_PATH_LABEL = "Målbana"
 STATUS_LABELS = [status_text(style.code) for style in STATUSES]
@@ -58,7 +61,7 @@ def trend_chart(
     subtitle_extra: Sequence[str] = (),
     width: int = 660,
     height: int = 240,
-) -> alt.TopLevelMixin:
+) -> ChartSpec:
     """The area, the county and Riket over time against the target.
 
     points: role (area, county, riket), period, value, ci_low, ci_high. series_names: the display
@@ -140,196 +143,85 @@ def trend_chart(
         ],
         how="vertical_relaxed",
     )
-    line_domain = [*names, TARGET_PATH_LABEL] if path_rows else names
-    line_colours = [colours[role] for role in roles] + ([TARGET_COLOUR] if path_rows else [])
-    line_dashes = [dashes[role] for role in roles] + ([[6, 4]] if path_rows else [])
 
-    x = alt.X(
-        "period:Q",
-        title=None,
-        # Room on the right for the end label, which grows with the number of years shown.
-        scale=alt.Scale(domain=[x_min - 0.3, x_max + max(0.8, 0.1 * (x_max - x_min))], nice=False),
-        axis=alt.Axis(format="d", values=year_ticks(x_min, x_max), grid=False),
-    )
-    y_title = unit_label(unit)
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
-    # One legend style for every trend chart: line samples (colour and dash), never symbols.
-    legend = alt.Legend(
-        title=None, symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300, orient="top"
-    )
-
-    layers: list[alt.Chart] = []
     whiskers = interval_whiskers(everything)
-    if whiskers.height:
-        layers.append(
-            alt.Chart(whiskers, description="Konfidensintervall 95 %")
-            .mark_errorbar(ticks=alt.TickConfig(size=6), thickness=1.4)
-            .encode(
-                x=x,
-                y=alt.Y("ci_low:Q", title=y_title),
-                y2=alt.Y2("ci_high:Q"),
-                color=alt.value(AREA_COLOUR),
-                opacity=alt.Opacity("whisker_opacity:Q", scale=None),
-            )
-        )
-    layers.append(
-        alt.Chart(lines)
-        .mark_line(strokeWidth=2.2)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=line_domain, range=line_colours),
-                legend=legend,
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=line_domain, range=line_dashes), legend=legend
-            ),
-            detail=alt.Detail("line_key:N"),
-        )
-    )
-    marker_shape = alt.Scale(domain=list(markers), range=list(markers.values()))
-    tooltip = [
-        alt.Tooltip("series:N", title="Område"),
-        alt.Tooltip("period:Q", title="År"),
-        alt.Tooltip("label:N", title="Värde"),
-    ]
-    marker_colour = alt.Color(
-        "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
-    )
-    layers.append(
-        alt.Chart(observed)
-        .mark_point(filled=True, size=45, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=marker_colour,
-            # Its own field, so the line legend never merges with the marker shapes; where
-            # the chart mixes surveys, the shapes are the surveys and get a legend of their own.
-            shape=alt.Shape(
-                "marker:N", scale=marker_shape, legend=survey_legend(everything, markers)
-            ),
-            tooltip=tooltip,
-        )
-    )
-    if others.height:
-        # another survey than the status's: hollow and lighter, and never on the line
-        layers.append(
-            alt.Chart(others, description="Värden från en annan undersökning")
-            .mark_point(filled=False, size=55, strokeWidth=1.6, opacity=0.6)
-            .encode(
-                x=x,
-                y=y,
-                color=marker_colour,
-                shape=alt.Shape("marker:N", scale=marker_shape, legend=None),
-                tooltip=tooltip,
-            )
-        )
-    marks: list[dict[str, Any]] = []
-    if is_number(baseline_value) and baseline_year:
-        marks.append(
-            {
-                "period": baseline_year,
-                "value": baseline_value,
-                "kind": "baseline",
-                "label": f"Basår {baseline_year}",
-            }
-        )
-    if path_rows:
-        marks.append(
-            {
-                "period": target_year,
-                "value": target_value,
-                "kind": "target",
-                "label": f"Mål {target_year}: {format_value(target_value, unit)}",
-            }
-        )
     # End labels never collide: of the target and the latest value, the higher gets its label
     # above and the lower below; when both sit at nearly the same point, the latest value's
     # label yields (the table and the alt text still carry it).
-    target_dy, latest_dy, crowded = 16, -8, False
+    target_above, crowded = False, False
     if path_rows and is_number(latest_value) and latest_year:
         target_at, latest_at = float(target_value or 0.0), float(latest_value or 0.0)
         values = [*observed["value"].to_list(), target_at]
         span = (max(values) - min(values)) or 1.0
-        if target_at >= latest_at:
-            target_dy, latest_dy = -16, 16
+        target_above = target_at >= latest_at
         crowded = abs(latest_year - target_year) <= 1 and abs(latest_at - target_at) < 0.04 * span
-    if marks:
-        mark_frame = pl.DataFrame(marks)
-        layers.append(
-            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
-            .mark_point(size=190, strokeWidth=2, color=AREA_COLOUR, filled=False)
-            .encode(x=x, y=y)
-        )
-        layers.append(
-            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
-            .mark_text(dy=-14, fontSize=11, color=MUTED_TEXT)
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-        if path_rows:
-            layers.append(
-                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
-                .mark_point(
-                    shape="diamond",
-                    size=150,
-                    filled=True,
-                    color=TARGET_COLOUR,
-                    stroke="#1a1a1a",
-                    strokeWidth=0.8,
-                )
-                .encode(x=x, y=y)
-            )
-            layers.append(
-                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
-                .mark_text(dy=target_dy, fontSize=11, color="#7a2e5c", fontWeight="bold")
-                .encode(x=x, y=y, text=alt.Text("label:N"))
-            )
-    means = means_marks(status, unit)
-    if means.height:
-        # the status compared three-year means (a noisy series): draw them where they lie
-        layers.append(
-            alt.Chart(means, description="Treårsmedelvärden som statusen jämför")
-            .mark_rule(strokeWidth=3, color=AREA_COLOUR, opacity=0.7)
-            .encode(x=x, x2=alt.X2("period_to:Q"), y=y)
-        )
-        layers.append(
-            alt.Chart(means)
-            .mark_text(dy=12, fontSize=10, color=MUTED_TEXT)
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-    if is_number(latest_value) and latest_year and not crowded:
-        latest = pl.DataFrame(
+    baseline = (
+        [{"period": baseline_year, "value": baseline_value, "label": f"Basår {baseline_year}"}]
+        if is_number(baseline_value) and baseline_year
+        else []
+    )
+    target = (
+        [
             {
-                "period": [latest_year],
-                "value": [latest_value],
-                "label": [format_value(latest_value, unit)],
+                "period": target_year,
+                "value": target_value,
+                "label": f"Mål {target_year}: {format_value(target_value, unit)}",
             }
-        )
-        layers.append(
-            alt.Chart(latest)
-            .mark_text(
-                align="left", dx=8, dy=latest_dy, fontSize=12, fontWeight="bold", color=AREA_COLOUR
-            )
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-
+        ]
+        if path_rows
+        else []
+    )
+    latest = (
+        [{"period": latest_year, "value": latest_value, "label": format_value(latest_value, unit)}]
+        if is_number(latest_value) and latest_year and not crowded
+        else []
+    )
+    means = means_marks(status, unit)
+    legend_surveys = survey_legend_names(everything, markers)
+    kind = TrendKind(
+        width=width,
+        height=height,
+        footer_lines=len(footer),
+        whiskers=whiskers.height > 0,
+        others=others.height > 0,
+        survey_legend=bool(legend_surveys),
+        baseline=bool(baseline),
+        target=bool(target),
+        target_above=target_above,
+        means=means.height > 0,
+        latest=bool(latest),
+    )
     notes = chart_notes(everything, whiskers)
     subtitle = chart_subtitle(indicator, status, subtitle_first, [*notes, *subtitle_extra])
-    # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
-    plot = (
-        alt.layer(*layers)
-        .resolve_scale(
-            color="independent",
-            shape="independent",
-            strokeDash="independent",
-            opacity="independent",
-        )
-        .properties(width=width, height=height)
+    point_columns = ["period", "value", "series", "marker", "label"]
+    return trend_template(kind).fill(
+        {
+            # Room on the right for the end label, which grows with the number of years shown.
+            "x_domain": [x_min - 0.3, x_max + max(0.8, 0.1 * (x_max - x_min))],
+            "x_ticks": year_ticks(x_min, x_max),
+            "y_title": unit_label(unit),
+            "line_domain": [*names, TARGET_PATH_LABEL] if path_rows else names,
+            "line_colours": [colours[r] for r in roles] + ([TARGET_COLOUR] if path_rows else []),
+            "line_dashes": [dashes[r] for r in roles] + ([[6, 4]] if path_rows else []),
+            "marker_domain": list(markers),
+            "marker_shapes": list(markers.values()),
+            "survey_names": legend_surveys,
+            "title": str(indicator.get("title", "")),
+            "subtitle": subtitle or "",
+            "description": trend_alt_text(indicator, status, series_names, everything),
+        },
+        {
+            "whiskers": whiskers.to_dicts(),
+            "lines": lines.to_dicts(),
+            "observed": observed.select(point_columns).to_dicts(),
+            "others": others.select(point_columns).to_dicts(),
+            "baseline": baseline,
+            "target": target,
+            "means": means.to_dicts(),
+            "latest": latest,
+            "footer": footer_rows(footer).to_dicts(),
+        },
     )
-    description = trend_alt_text(indicator, status, series_names, everything)
-    return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
 
 
 # --- surveys, intervals and notes of a trend chart ---------------------------------------------
@@ -377,20 +269,10 @@ def marker_names(points: pl.DataFrame, series_names: Mapping[str, str]) -> dict[
     return shapes
 
 
-def survey_legend(points: pl.DataFrame, markers: Mapping[str, str]) -> alt.Legend | None:
-    """The surveys' legend (shape and name) where a chart shows survey values; else none."""
+def survey_legend_names(points: pl.DataFrame, markers: Mapping[str, str]) -> list[str]:
+    """The surveys a chart shows, by name in marker order, for its survey legend."""
     tags = set(points.filter(pl.col("survey").is_not_null())["survey"].to_list())
-    names = [name for name in markers if name in {survey_name(tag) for tag in tags}]
-    if not names:
-        return None
-    return alt.Legend(
-        title=None,
-        orient="top",
-        values=names,
-        symbolFillColor=AREA_COLOUR,
-        symbolStrokeColor=AREA_COLOUR,
-        symbolSize=80,
-    )
+    return [name for name in markers if name in {survey_name(tag) for tag in tags}]
 
 
 def interval_whiskers(points: pl.DataFrame) -> pl.DataFrame:
@@ -889,20 +771,12 @@ def _titled(
     heading: dict[str, Any] = {"text": title}
     if subtitle:
         heading["subtitle"] = list(subtitle)
-    if not footer:
-        return plot.properties(title=heading, description=description)
-    lines = pl.DataFrame({"line": list(footer), "row": list(range(len(footer)))})
-    foot = (
-        alt.Chart(lines)
-        .mark_text(align="left", baseline="top", fontSize=10, color=MUTED_TEXT)
-        .encode(
-            x=alt.XValue(0),
-            y=alt.Y("row:O", axis=None, title=None),
-            text=alt.Text("line:N"),
-        )
-        .properties(width=width, height=14 * len(footer))
-    )
-    return alt.vconcat(plot, foot, spacing=14).properties(title=heading, description=description)
+    return titled(plot, heading, description, footer_rows(footer), len(footer), width)
+
+
+def footer_rows(footer: Sequence[str]) -> pl.DataFrame:
+    """The footer's lines as data, one row each."""
+    return pl.DataFrame({"line": list(footer), "row": list(range(len(footer)))})
 
 
 def means_marks(status: Mapping[str, Any], unit: str) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from reports.charts import ranking_chart, status_count_chart, status_heatmap_cha
 from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import parallel_map, spec_to_svg
 from reports.series import indicator_points, with_primary
+from reports.spec_template import ChartSpec
 from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
@@ -166,10 +167,7 @@ def _has_values(row: Mapping[str, Any] | None) -> bool:
 
 
 def _has_points(ctx: ReportContext, indicator: Mapping[str, Any], area_id: str) -> bool:
-    return (
-        indicator_points(ctx.observations_for(indicator, [area_id]), indicator, [area_id]).height
-        > 0
-    )
+    return ctx.points(indicator, area_id).height > 0
 
 
 def county_stand_in(ctx: ReportContext, indicator: Mapping[str, Any]) -> str:
@@ -255,9 +253,9 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
 # --- charts of a page -------------------------------------------------------------------------
 
 
-def area_charts(ctx: ReportContext, area_id: str) -> dict[str, alt.TopLevelMixin]:
+def area_charts(ctx: ReportContext, area_id: str) -> dict[str, ChartSpec]:
     """Every chart on an area's page by key; the county page adds the county charts."""
-    charts: dict[str, alt.TopLevelMixin] = {}
+    charts: dict[str, ChartSpec] = {}
     footer = ctx.footer_lines()
     for entry in page_entries(ctx, area_id):
         if entry.points.filter(pl.col("role") == "area").height == 0:

@@ -55,8 +55,8 @@ def test_each_survey_is_its_own_series_with_its_own_marker_shape(ctx, indicator_
     points = [(layer, rows) for layer, rows in layers if mark_of(layer)["type"] == "point"]
     filled = next(rows for layer, rows in points if mark_of(layer).get("filled"))
     hollow = next(rows for layer, rows in points if mark_of(layer).get("filled") is False and rows)
-    assert {row["survey"] for row in filled if row["series"] == "Karlstad"} == {"livohalsa"}
-    assert {row["survey"] for row in hollow} == {"hlv"}
+    assert {row["marker"] for row in filled if row["series"] == "Karlstad"} == {"Liv & Hälsa"}
+    assert {row["marker"] for row in hollow} == {"Hälsa på lika villkor"}
     shape = next(layer for layer, _ in points if mark_of(layer).get("filled"))["encoding"]["shape"]
     shapes = dict(zip(shape["scale"]["domain"], shape["scale"]["range"], strict=True))
     assert shapes["Liv & Hälsa"] != shapes["Hälsa på lika villkor"]
@@ -79,11 +79,17 @@ def test_the_status_agrees_with_the_last_point_of_the_primary_line(ctx, indicato
 def test_a_line_never_joins_values_of_two_surveys(ctx, indicator_id):
     layers = plot_layers(karlstad_spec(ctx, indicator_id))
     line = next(rows for layer, rows in layers if mark_of(layer)["type"] == "line")
-    surveys_per_line: dict[str, set] = {}
-    for row in line:
-        surveys_per_line.setdefault(row["line_key"], set()).add(row.get("survey"))
-    assert all(len(surveys) == 1 for surveys in surveys_per_line.values())
-    assert not any(row.get("survey") == "hlv" for row in line if row["series"] == "Karlstad")
+    points = [row for layer, rows in layers if mark_of(layer)["type"] == "point" for row in rows]
+    by_survey = {
+        marker: {
+            r["period"] for r in points if r.get("marker") == marker and r["series"] == "Karlstad"
+        }
+        for marker in ("Liv & Hälsa", "Hälsa på lika villkor")
+    }
+    on_line = {row["period"] for row in line if row["series"] == "Karlstad"}
+    assert on_line == by_survey["Liv & Hälsa"] and not on_line & by_survey["Hälsa på lika villkor"]
+    for key in {row["line_key"] for row in line if row["series"] == "Karlstad"}:
+        assert "-livohalsa-" in key
 
 
 def test_liv_och_halsa_waves_are_joined_and_a_missing_wave_breaks_the_line():
