@@ -35,7 +35,7 @@ from reports.theme import (
     TARGET_COLOUR,
     use_theme,
 )
-from reports.trend_template import TrendKind, trend_template
+from reports.trend_template import TrendKind, trend_template, value_card_template
 
 TARGET_PATH_LABEL = "Målbana"
 STATUS_LABELS = [status_text(style.code) for style in STATUSES]
@@ -343,29 +343,25 @@ def value_card_chart(
     subtitle_first: Sequence[str] = (),
     subtitle_extra: Sequence[str] = (),
     width: int = 660,
-) -> alt.TopLevelMixin:
+) -> ChartSpec:
     """The latest value as a large number, with its year, the comparison values of that year
     and any earlier value: a line through one or two points would say nothing."""
-    use_theme()
     lines = value_card_lines(points, indicator, series_names)
-    frame = pl.DataFrame(
-        lines, schema={"text": pl.String, "size": pl.Int32, "colour": pl.String}, orient="row"
-    ).with_row_index("row")
-    card = (
-        alt.Chart(frame)
-        .mark_text(align="left", baseline="middle")
-        .encode(
-            x=alt.value(0),
-            y=alt.Y("row:O", axis=None, title=None),
-            text=alt.Text("text:N"),
-            size=alt.Size("size:Q", scale=None, legend=None),
-            color=alt.Color("colour:N", scale=None, legend=None),
-        )
-        .properties(width=width, height=30 * len(lines) + 20)
-    )
     subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
-    description = value_card_alt_text(points, indicator, status, series_names)
-    return _titled(card, str(indicator.get("title", "")), subtitle, footer, description, width)
+    return value_card_template(width, len(lines), len(footer)).fill(
+        {
+            "title": str(indicator.get("title", "")),
+            "subtitle": subtitle or "",
+            "description": value_card_alt_text(points, indicator, status, series_names),
+        },
+        {
+            "card": [
+                {"row": row, "text": text, "size": size, "colour": colour}
+                for row, (text, size, colour) in enumerate(lines)
+            ],
+            "footer": footer_rows(footer).to_dicts(),
+        },
+    )
 
 
 def value_card_lines(

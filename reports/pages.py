@@ -772,10 +772,18 @@ def worker_context() -> ReportContext:
     return _worker_context[0]
 
 
-def area_svgs(area_id: str) -> dict[str, str]:
-    """Every chart of an area's page as SVG, by key (runs in a worker)."""
-    charts = area_charts(worker_context(), area_id)
-    return {key: spec_to_svg(chart.to_dict(validate=False)) for key, chart in charts.items()}
+def area_page(area_id: str) -> str:
+    """An area's page as HTML, its charts rendered to SVG (runs in a worker)."""
+    ctx = worker_context()
+    charts = area_charts(ctx, area_id)
+    svgs = {key: spec_to_svg(chart.to_dict(validate=False)) for key, chart in charts.items()}
+    return area_page_html(ctx, area_id, svgs)
+
+
+def largest_first(ctx: ReportContext, area_ids: Sequence[str]) -> list[int]:
+    """The order to hand areas to workers: the region first, whose page also holds the county
+    charts (about three areas' work), so that no worker is left with it alone at the end."""
+    return sorted(range(len(area_ids)), key=lambda i: area_ids[i] != ctx.county_id)
 
 
 def build_report(
@@ -796,25 +804,26 @@ def build_report(
     if unknown:
         raise ValueError(f"unknown area ids: {', '.join(unknown)}")
 
-    # Each worker builds and converts whole areas: building Altair specs costs about as much
-    # as converting them, so both run on every core.
+    # Each worker builds, converts and writes out whole areas: the pages' own Python work
+    # runs on every core too.
+    order = largest_first(ctx, page_areas)
     with progress.phase("Diagram per sida", len(page_areas)) as advance:
         rendered = parallel_map(
-            area_svgs,
-            page_areas,
+            area_page,
+            [page_areas[i] for i in order],
             workers,
             set_worker_context,
             (ctx,),
-            on_done=lambda i: advance(ctx.names.get(page_areas[i], page_areas[i])),
+            on_done=lambda i: advance(ctx.names.get(page_areas[order[i]], page_areas[order[i]])),
         )
-    by_area = dict(zip(page_areas, rendered, strict=True))
+    by_area = {page_areas[i]: html for i, html in zip(order, rendered, strict=True)}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = [out_dir / "index.html"]
     pages[0].write_text(index_page_html(ctx, page_areas, pdf=pdf), encoding="utf-8")
     for area_id in page_areas:
         path = out_dir / ctx.page_name(area_id)
-        path.write_text(area_page_html(ctx, area_id, by_area[area_id]), encoding="utf-8")
+        path.write_text(by_area[area_id], encoding="utf-8")
         pages.append(path)
     written = list(pages)
     if pdf:

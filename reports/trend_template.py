@@ -220,3 +220,26 @@ def reference_layers(kind: TrendKind, x: alt.X, y: alt.Y) -> list[Any]:
             .encode(x=x, y=y, text=alt.Text("label:N"))
         )
     return layers
+
+
+@cache
+def value_card_template(width: int, card_lines: int, footer_lines: int) -> SpecTemplate:
+    """The spec of every value card with this many lines, with slots for its values."""
+    with debug_mode(False):
+        use_theme()
+        card = (
+            alt.Chart(named("card"))
+            .mark_text(align="left", baseline="middle")
+            .encode(
+                x=alt.value(0),
+                y=alt.Y("row:O", axis=None, title=None),
+                text=alt.Text("text:N"),
+                size=alt.Size("size:Q", scale=None, legend=None),
+                color=alt.Color("colour:N", scale=None, legend=None),
+            )
+            .properties(width=width, height=30 * card_lines + 20)
+        )
+        heading = {"text": slot("title"), "subtitle": slot("subtitle")}
+        return SpecTemplate(
+            titled(card, heading, slot("description"), named("footer"), footer_lines, width)
+        )
