@@ -185,11 +185,8 @@ def trend_chart(
         whiskers=whiskers.height > 0,
         others=others.height > 0,
         survey_legend=bool(legend_surveys),
-        baseline=bool(baseline),
-        target=bool(target),
         target_above=target_above,
         means=means.height > 0,
-        latest=bool(latest),
     )
     notes = chart_notes(everything, whiskers)
     subtitle = chart_subtitle(indicator, status, subtitle_first, [*notes, *subtitle_extra])

@@ -1,8 +1,10 @@
 """The trend chart's Vega-Lite spec, built with Altair once per kind of trend chart.
 
-A kind is which marks a chart has (intervals, another survey's points, baseline, target, means,
-end label, survey legend) and its size; everything else (the data, scale domains, titles) is a
-slot filled per chart by reports.charts.trend_chart. See reports/spec_template.py.
+A kind is which described marks a chart has (intervals, another survey's points, means), its
+survey legend, label placement and size; everything else (the data, scale domains, titles) is
+a slot filled per chart by reports.charts.trend_chart. The baseline, the target and the end
+label are always layers, with no rows where a chart has none: fewer kinds, fewer templates to
+build. See reports/spec_template.py.
 """
 
 from __future__ import annotations
@@ -29,11 +31,8 @@ class TrendKind:
     whiskers: bool  # the area's intervals, where known
     others: bool  # another survey's values, beside the lines
     survey_legend: bool  # the marker shapes are surveys, named in a legend
-    baseline: bool
-    target: bool
     target_above: bool  # the target's label above its point, the latest value's below
     means: bool  # the three-year means the status compared
-    latest: bool  # the latest value's end label
 
 
 @cache
@@ -90,19 +89,19 @@ def trend_plot(kind: TrendKind) -> alt.TopLevelMixin:
     )
     layers.extend(marker_layers(kind, x, y, series_colour))
     layers.extend(reference_layers(kind, x, y))
-    if kind.latest:
-        layers.append(
-            alt.Chart(named("latest"))
-            .mark_text(
-                align="left",
-                dx=8,
-                dy=16 if kind.target_above else -8,
-                fontSize=12,
-                fontWeight="bold",
-                color=AREA_COLOUR,
-            )
-            .encode(x=x, y=y, text=alt.Text("label:N"))
+    # the end label, the baseline and the target: rows only where the chart has them
+    layers.append(
+        alt.Chart(named("latest"))
+        .mark_text(
+            align="left",
+            dx=8,
+            dy=16 if kind.target_above else -8,
+            fontSize=12,
+            fontWeight="bold",
+            color=AREA_COLOUR,
         )
+        .encode(x=x, y=y, text=alt.Text("label:N"))
+    )
     # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
     plot = (
         alt.layer(*layers)
@@ -173,40 +172,38 @@ def marker_layers(kind: TrendKind, x: alt.X, y: alt.Y, series_colour: alt.Scale)
 def reference_layers(kind: TrendKind, x: alt.X, y: alt.Y) -> list[Any]:
     """The baseline, the target and the three-year means, each with its label."""
     layers: list[Any] = []
-    if kind.baseline:
-        layers.append(
-            alt.Chart(named("baseline"))
-            .mark_point(size=190, strokeWidth=2, color=AREA_COLOUR, filled=False)
-            .encode(x=x, y=y)
+    layers.append(
+        alt.Chart(named("baseline"))
+        .mark_point(size=190, strokeWidth=2, color=AREA_COLOUR, filled=False)
+        .encode(x=x, y=y)
+    )
+    layers.append(
+        alt.Chart(named("baseline"))
+        .mark_text(dy=-14, fontSize=11, color=MUTED_TEXT)
+        .encode(x=x, y=y, text=alt.Text("label:N"))
+    )
+    layers.append(
+        alt.Chart(named("target"))
+        .mark_point(
+            shape="diamond",
+            size=150,
+            filled=True,
+            color=TARGET_COLOUR,
+            stroke="#1a1a1a",
+            strokeWidth=0.8,
         )
-        layers.append(
-            alt.Chart(named("baseline"))
-            .mark_text(dy=-14, fontSize=11, color=MUTED_TEXT)
-            .encode(x=x, y=y, text=alt.Text("label:N"))
+        .encode(x=x, y=y)
+    )
+    layers.append(
+        alt.Chart(named("target"))
+        .mark_text(
+            dy=-16 if kind.target_above else 16,
+            fontSize=11,
+            color="#7a2e5c",
+            fontWeight="bold",
         )
-    if kind.target:
-        layers.append(
-            alt.Chart(named("target"))
-            .mark_point(
-                shape="diamond",
-                size=150,
-                filled=True,
-                color=TARGET_COLOUR,
-                stroke="#1a1a1a",
-                strokeWidth=0.8,
-            )
-            .encode(x=x, y=y)
-        )
-        layers.append(
-            alt.Chart(named("target"))
-            .mark_text(
-                dy=-16 if kind.target_above else 16,
-                fontSize=11,
-                color="#7a2e5c",
-                fontWeight="bold",
-            )
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
+        .encode(x=x, y=y, text=alt.Text("label:N"))
+    )
     if kind.means:
         # the status compared three-year means (a noisy series): draw them where they lie
         layers.append(
