@@ -140,31 +140,28 @@ def marker_layers(kind: TrendKind, x: alt.X, y: alt.Y, series_colour: alt.Scale)
         alt.Tooltip("label:N", title="Värde"),
     ]
     colour = alt.Color("series:N", scale=series_colour, legend=None)
-    layers = [
-        alt.Chart(named("observed"))
-        .mark_point(filled=True, size=45, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            # Its own field, so the line legend never merges with the marker shapes; where
-            # the chart mixes surveys, the shapes are the surveys and get a legend of their own.
-            shape=alt.Shape("marker:N", scale=shapes, legend=survey_legend),
-            tooltip=tooltip,
-        )
-    ]
-    if kind.others:
-        # another survey than the status's: hollow and lighter, and never on the line
-        layers.append(
-            alt.Chart(named("others"), description="Värden från en annan undersökning")
-            .mark_point(filled=False, size=55, strokeWidth=1.6, opacity=0.6)
+
+    def points(data: str, mark: dict[str, Any], legend: alt.Legend | None, **chart: Any) -> Any:
+        return (
+            alt.Chart(named(data), **chart)
+            .mark_point(**mark)
             .encode(
                 x=x,
                 y=y,
                 color=colour,
-                shape=alt.Shape("marker:N", scale=shapes, legend=None),
+                shape=alt.Shape("marker:N", scale=shapes, legend=legend),
                 tooltip=tooltip,
             )
+        )
+
+    # The shapes are their own field, so the line legend never merges with them; where the
+    # chart mixes surveys, the shapes are the surveys and get a legend of their own.
+    layers = [points("observed", {"filled": True, "size": 45, "opacity": 1}, survey_legend)]
+    if kind.others:
+        # another survey than the status's: hollow and lighter, and never on the line
+        hollow = {"filled": False, "size": 55, "strokeWidth": 1.6, "opacity": 0.6}
+        layers.append(
+            points("others", hollow, None, description="Värden från en annan undersökning")
         )
     return layers
 
