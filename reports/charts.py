@@ -64,10 +64,12 @@ def trend_chart(
 ) -> ChartSpec:
     """The area, the county and Riket over time against the target.
 
-    points: role (area, county, riket), period, value, ci_low, ci_high. series_names: the display
-    name of each role. Marks the baseline, the target at the target year and the dashed target
-    path; labels the latest value; draws the area's interval as a band where known; breaks lines
-    at missing years.
+    points: role (area, county, riket), period, value, ci_low, ci_high, and optionally survey
+    and primary (reports.series.with_primary). series_names: the display name of each role.
+    Marks the baseline, the target at the target year and the dashed target path; labels the
+    latest value; draws the area's intervals as whiskers where known; breaks lines at missing
+    years. The status's own series is the line; another survey's values are hollow points.
+    The spec is a template of its kind filled with this chart's values (trend_template).
     """
     use_theme()
     status = status or {}
