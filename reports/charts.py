@@ -14,7 +14,10 @@ import polars as pl
 
 from models.catalog import DESCRIPTIVE_SENTENCE
 from models.status import STATUS_BY_CODE, STATUSES
+from pipelines.wording import SURVEY_NAMES, survey_name
+from reports.composition import titled
 from reports.series import with_segments
+from reports.spec_template import ChartSpec
 from reports.text import (
     format_value,
     is_number,
@@ -32,12 +35,19 @@ from reports.theme import (
     TARGET_COLOUR,
     use_theme,
 )
+from reports.trend_template import TrendKind, trend_template, value_card_template
 
 TARGET_PATH_LABEL = "Målbana"
 STATUS_LABELS = [status_text(style.code) for style in STATUSES]
 STATUS_COLOURS = [style.colour for style in STATUSES]
 # Symbols in white where the status colour is dark, in black elsewhere (contrast ≥ 4.5:1).
 DARK_STATUSES = ("improving",)
+# Marker shapes: per role in a register chart; per survey where a chart shows survey values,
+# the same shape for a survey in every chart.
+ROLE_SHAPES = {"area": "circle", "county": "square", "riket": "triangle-up"}
+SURVEY_SHAPES = {"livohalsa": "circle", "hlv": "square"}  # the target is a diamond
+OTHER_SURVEY_SHAPE = "triangle-down"
+WHISKER_NOTE = "Lodräta streck: 95 % konfidensintervall"
 
 
 def trend_chart(
@@ -51,13 +61,15 @@ def trend_chart(
     subtitle_extra: Sequence[str] = (),
     width: int = 660,
     height: int = 240,
-) -> alt.TopLevelMixin:
+) -> ChartSpec:
     """The area, the county and Riket over time against the target.
 
-    points: role (area, county, riket), period, value, ci_low, ci_high. series_names: the display
-    name of each role. Marks the baseline, the target at the target year and the dashed target
-    path; labels the latest value; draws the area's interval as a band where known; breaks lines
-    at missing years.
+    points: role (area, county, riket), period, value, ci_low, ci_high, and optionally survey
+    and primary (reports.series.with_primary). series_names: the display name of each role.
+    Marks the baseline, the target at the target year and the dashed target path; labels the
+    latest value; draws the area's intervals as whiskers where known; breaks lines at missing
+    years. The status's own series is the line; another survey's values are hollow points.
+    The spec is a template of its kind filled with this chart's values (trend_template).
     """
     use_theme()
     status = status or {}
@@ -73,30 +85,45 @@ def trend_chart(
             width=width,
         )
     unit = str(indicator.get("unit"))
+    points = with_point_columns(points)
     plotted = set(points.filter(pl.col("value").is_not_null())["role"].to_list())
     # A series without values has no line, so it has no legend entry either.
     roles = [r for r in ("area", "county", "riket") if r in series_names and r in plotted]
     names = [series_names[role] for role in roles]
     colours = {"area": AREA_COLOUR, "county": COUNTY_COLOUR, "riket": RIKET_COLOUR}
     dashes = {"area": [1, 0], "county": [5, 3], "riket": [2, 2]}
-    shapes = {"area": "circle", "county": "square", "riket": "triangle-up"}
 
-    observed = with_segments(
-        points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles)), by=("role",)
-    ).with_columns(
+    shown = points.filter(pl.col("value").is_not_null(), pl.col("role").is_in(roles))
+    markers = marker_names(shown, series_names)
+    everything = shown.with_columns(
         series=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
-        marker=pl.col("role").replace_strict(series_names, return_dtype=pl.String),
-        line_key=pl.col("role") + "-" + pl.col("segment").cast(pl.String),
+        marker=marker_expression(series_names),
         label=pl.col("value").map_elements(
             lambda value: format_value(value, unit), return_dtype=pl.String
-        ),
+        )
+        + pl.when(pl.col("survey").is_not_null())
+        .then(pl.lit(" (") + survey_name_expression() + ")")
+        .otherwise(pl.lit("")),
     )
+    # The line is the status's own series; another survey's values are points beside it.
+    observed = (
+        with_segments(everything, by=("role",))
+        .filter(pl.col("primary"))
+        .with_columns(
+            line_key=pl.col("role")
+            + "-"
+            + pl.col("survey").fill_null("")
+            + "-"
+            + pl.col("segment").cast(pl.String),
+        )
+    )
+    others = everything.filter(~pl.col("primary"))
 
     baseline_year, baseline_value = status.get("baseline_year"), status.get("baseline_value")
     target_year, target_value = status.get("target_year"), status.get("target_value")
     latest_year, latest_value = status.get("latest_year"), status.get("latest_value")
     target_year = target_year or indicator.get("target_year")
-    periods = observed["period"].to_list()
+    periods = everything["period"].to_list()
     x_values = [*periods, *(y for y in (baseline_year, target_year) if y)]
     x_min, x_max = (min(x_values), max(x_values)) if x_values else (2010, 2025)
 
@@ -118,173 +145,165 @@ def trend_chart(
         ],
         how="vertical_relaxed",
     )
-    line_domain = [*names, TARGET_PATH_LABEL] if path_rows else names
-    line_colours = [colours[role] for role in roles] + ([TARGET_COLOUR] if path_rows else [])
-    line_dashes = [dashes[role] for role in roles] + ([[6, 4]] if path_rows else [])
 
-    x = alt.X(
-        "period:Q",
-        title=None,
-        # Room on the right for the end label, which grows with the number of years shown.
-        scale=alt.Scale(domain=[x_min - 0.3, x_max + max(0.8, 0.1 * (x_max - x_min))], nice=False),
-        axis=alt.Axis(format="d", values=year_ticks(x_min, x_max), grid=False),
-    )
-    y_title = unit_label(unit)
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
-    # One legend style for every trend chart: line samples (colour and dash), never symbols.
-    legend = alt.Legend(
-        title=None, symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300, orient="top"
-    )
-
-    layers: list[alt.Chart] = []
-    band = observed.filter(
-        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
-    )
-    if band.height:
-        layers.append(
-            alt.Chart(band, description="Konfidensintervall 95 %")
-            .mark_area(opacity=0.15, color=AREA_COLOUR)
-            .encode(
-                x=x, y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"), detail=alt.Detail("line_key:N")
-            )
-        )
-    layers.append(
-        alt.Chart(lines)
-        .mark_line(strokeWidth=2.2)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=line_domain, range=line_colours),
-                legend=legend,
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=line_domain, range=line_dashes), legend=legend
-            ),
-            detail=alt.Detail("line_key:N"),
-        )
-    )
-    layers.append(
-        alt.Chart(observed)
-        .mark_point(filled=True, size=45, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "series:N", scale=alt.Scale(domain=line_domain, range=line_colours), legend=None
-            ),
-            # Its own field, so the line legend never merges with the marker shapes.
-            shape=alt.Shape(
-                "marker:N",
-                scale=alt.Scale(domain=names, range=[shapes[role] for role in roles]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("series:N", title="Område"),
-                alt.Tooltip("period:Q", title="År"),
-                alt.Tooltip("label:N", title="Värde"),
-            ],
-        )
-    )
-    marks: list[dict[str, Any]] = []
-    if is_number(baseline_value) and baseline_year:
-        marks.append(
-            {
-                "period": baseline_year,
-                "value": baseline_value,
-                "kind": "baseline",
-                "label": f"Basår {baseline_year}",
-            }
-        )
-    if path_rows:
-        marks.append(
-            {
-                "period": target_year,
-                "value": target_value,
-                "kind": "target",
-                "label": f"Mål {target_year}: {format_value(target_value, unit)}",
-            }
-        )
+    whiskers = interval_whiskers(everything)
     # End labels never collide: of the target and the latest value, the higher gets its label
     # above and the lower below; when both sit at nearly the same point, the latest value's
     # label yields (the table and the alt text still carry it).
-    target_dy, latest_dy, crowded = 16, -8, False
+    target_above, crowded = False, False
     if path_rows and is_number(latest_value) and latest_year:
         target_at, latest_at = float(target_value or 0.0), float(latest_value or 0.0)
         values = [*observed["value"].to_list(), target_at]
         span = (max(values) - min(values)) or 1.0
-        if target_at >= latest_at:
-            target_dy, latest_dy = -16, 16
+        target_above = target_at >= latest_at
         crowded = abs(latest_year - target_year) <= 1 and abs(latest_at - target_at) < 0.04 * span
-    if marks:
-        mark_frame = pl.DataFrame(marks)
-        layers.append(
-            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
-            .mark_point(size=190, strokeWidth=2, color=AREA_COLOUR, filled=False)
-            .encode(x=x, y=y)
-        )
-        layers.append(
-            alt.Chart(mark_frame.filter(pl.col("kind") == "baseline"))
-            .mark_text(dy=-14, fontSize=11, color=MUTED_TEXT)
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-        if path_rows:
-            layers.append(
-                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
-                .mark_point(
-                    shape="diamond",
-                    size=150,
-                    filled=True,
-                    color=TARGET_COLOUR,
-                    stroke="#1a1a1a",
-                    strokeWidth=0.8,
-                )
-                .encode(x=x, y=y)
-            )
-            layers.append(
-                alt.Chart(mark_frame.filter(pl.col("kind") == "target"))
-                .mark_text(dy=target_dy, fontSize=11, color="#7a2e5c", fontWeight="bold")
-                .encode(x=x, y=y, text=alt.Text("label:N"))
-            )
-    means = means_marks(status, unit)
-    if means.height:
-        # the status compared three-year means (a noisy series): draw them where they lie
-        layers.append(
-            alt.Chart(means, description="Treårsmedelvärden som statusen jämför")
-            .mark_rule(strokeWidth=3, color=AREA_COLOUR, opacity=0.7)
-            .encode(x=x, x2=alt.X2("period_to:Q"), y=y)
-        )
-        layers.append(
-            alt.Chart(means)
-            .mark_text(dy=12, fontSize=10, color=MUTED_TEXT)
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-    if is_number(latest_value) and latest_year and not crowded:
-        latest = pl.DataFrame(
-            {
-                "period": [latest_year],
-                "value": [latest_value],
-                "label": [format_value(latest_value, unit)],
-            }
-        )
-        layers.append(
-            alt.Chart(latest)
-            .mark_text(
-                align="left", dx=8, dy=latest_dy, fontSize=12, fontWeight="bold", color=AREA_COLOUR
-            )
-            .encode(x=x, y=y, text=alt.Text("label:N"))
-        )
-
-    subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
-    # The markers' colour scale stands apart, so the one legend is the lines' (strokes).
-    plot = (
-        alt.layer(*layers)
-        .resolve_scale(color="independent", shape="independent", strokeDash="independent")
-        .properties(width=width, height=height)
+    baseline = (
+        [{"period": baseline_year, "value": baseline_value, "label": f"Basår {baseline_year}"}]
+        if is_number(baseline_value) and baseline_year
+        else []
     )
-    description = trend_alt_text(indicator, status, series_names)
-    return _titled(plot, str(indicator.get("title", "")), subtitle, footer, description, width)
+    target = (
+        [
+            {
+                "period": target_year,
+                "value": target_value,
+                "label": f"Mål {target_year}: {format_value(target_value, unit)}",
+            }
+        ]
+        if path_rows
+        else []
+    )
+    latest = (
+        [{"period": latest_year, "value": latest_value, "label": format_value(latest_value, unit)}]
+        if is_number(latest_value) and latest_year and not crowded
+        else []
+    )
+    means = means_marks(status, unit)
+    legend_surveys = survey_legend_names(everything, markers)
+    kind = TrendKind(
+        width=width,
+        height=height,
+        footer_lines=len(footer),
+        whiskers=whiskers.height > 0,
+        others=others.height > 0,
+        survey_legend=bool(legend_surveys),
+        target_above=target_above,
+        means=means.height > 0,
+    )
+    notes = chart_notes(everything, whiskers)
+    subtitle = chart_subtitle(indicator, status, subtitle_first, [*notes, *subtitle_extra])
+    point_columns = ["period", "value", "series", "marker", "label"]
+    return trend_template(kind).fill(
+        {
+            # Room on the right for the end label, which grows with the number of years shown.
+            "x_domain": [x_min - 0.3, x_max + max(0.8, 0.1 * (x_max - x_min))],
+            "x_ticks": year_ticks(x_min, x_max),
+            "y_title": unit_label(unit),
+            "line_domain": [*names, TARGET_PATH_LABEL] if path_rows else names,
+            "line_colours": [colours[r] for r in roles] + ([TARGET_COLOUR] if path_rows else []),
+            "line_dashes": [dashes[r] for r in roles] + ([[6, 4]] if path_rows else []),
+            "marker_domain": list(markers),
+            "marker_shapes": list(markers.values()),
+            "survey_names": legend_surveys,
+            "title": str(indicator.get("title", "")),
+            "subtitle": subtitle or "",
+            "description": trend_alt_text(indicator, status, series_names, everything),
+        },
+        {
+            "whiskers": whiskers.to_dicts(),
+            "lines": lines.to_dicts(),
+            "observed": observed.select(point_columns).to_dicts(),
+            "others": others.select(point_columns).to_dicts(),
+            "baseline": baseline,
+            "target": target,
+            "means": means.to_dicts(),
+            "latest": latest,
+            "footer": footer_rows(footer).to_dicts(),
+        },
+    )
+
+
+# --- surveys, intervals and notes of a trend chart ---------------------------------------------
+
+
+def with_point_columns(points: pl.DataFrame) -> pl.DataFrame:
+    """Points as trend_chart reads them: a missing `survey` is register data (null) and a
+    missing `primary` flag means every point is on the status's own series."""
+    if "survey" not in points.columns:
+        points = points.with_columns(survey=pl.lit(None, pl.String))
+    if "primary" not in points.columns:
+        points = points.with_columns(primary=pl.lit(True))
+    return points
+
+
+def survey_name_expression() -> pl.Expr:
+    """The survey's name for readers, from its tag ("livohalsa" → "Liv & Hälsa")."""
+    return pl.col("survey").replace_strict(
+        SURVEY_NAMES, default=pl.col("survey"), return_dtype=pl.String
+    )
+
+
+def marker_expression(series_names: Mapping[str, str]) -> pl.Expr:
+    """A point's marker: its survey's name, else (register data) its series' name."""
+    return pl.coalesce(
+        survey_name_expression(),
+        pl.col("role").replace_strict(series_names, return_dtype=pl.String),
+    )
+
+
+def marker_names(points: pl.DataFrame, series_names: Mapping[str, str]) -> dict[str, str]:
+    """Marker name → shape: the surveys shown (the area's line first), then the roles whose
+    points carry no survey."""
+    tagged = points.filter(pl.col("survey").is_not_null()).sort(
+        pl.col("role") != "area", ~pl.col("primary"), "survey"
+    )
+    shapes = {
+        survey_name(tag): SURVEY_SHAPES.get(tag, OTHER_SURVEY_SHAPE)
+        for tag in dict.fromkeys(tagged["survey"].to_list())
+    }
+    untagged = set(points.filter(pl.col("survey").is_null())["role"].to_list())
+    for role in ("area", "county", "riket"):
+        if role in untagged and role in series_names:
+            shapes.setdefault(series_names[role], ROLE_SHAPES[role])
+    return shapes
+
+
+def survey_legend_names(points: pl.DataFrame, markers: Mapping[str, str]) -> list[str]:
+    """The surveys a chart shows, by name in marker order, for its survey legend."""
+    tags = set(points.filter(pl.col("survey").is_not_null())["survey"].to_list())
+    return [name for name in markers if name in {survey_name(tag) for tag in tags}]
+
+
+def interval_whiskers(points: pl.DataFrame) -> pl.DataFrame:
+    """The area's points with a known interval, as whiskers; another survey's are fainter."""
+    return points.filter(
+        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
+    ).select(
+        "period",
+        "ci_low",
+        "ci_high",
+        whisker_opacity=pl.when(pl.col("primary")).then(0.6).otherwise(0.3),
+    )
+
+
+def other_surveys(points: pl.DataFrame) -> list[str]:
+    """The names of the surveys shown beside the lines, not on them."""
+    tags = points.filter(~pl.col("primary"), pl.col("survey").is_not_null())["survey"]
+    return [survey_name(tag) for tag in sorted(set(tags.to_list()))]
+
+
+def chart_notes(points: pl.DataFrame, whiskers: pl.DataFrame) -> list[str]:
+    """Subtitle lines that say how to read the marks: another survey's points, intervals."""
+    notes = []
+    others = other_surveys(points)
+    if others:
+        notes.append(
+            f"Ofyllda punkter: {' och '.join(others)}, en annan undersökning än statusens; "
+            "de binds inte ihop med linjen"
+        )
+    if whiskers.height:
+        notes.append(WHISKER_NOTE)
+    return notes
 
 
 MIN_LINE_POINTS = 3  # fewer of the area's own points make a value card, not a line
@@ -323,29 +342,25 @@ def value_card_chart(
     subtitle_first: Sequence[str] = (),
     subtitle_extra: Sequence[str] = (),
     width: int = 660,
-) -> alt.TopLevelMixin:
+) -> ChartSpec:
     """The latest value as a large number, with its year, the comparison values of that year
     and any earlier value: a line through one or two points would say nothing."""
-    use_theme()
     lines = value_card_lines(points, indicator, series_names)
-    frame = pl.DataFrame(
-        lines, schema={"text": pl.String, "size": pl.Int32, "colour": pl.String}, orient="row"
-    ).with_row_index("row")
-    card = (
-        alt.Chart(frame)
-        .mark_text(align="left", baseline="middle")
-        .encode(
-            x=alt.value(0),
-            y=alt.Y("row:O", axis=None, title=None),
-            text=alt.Text("text:N"),
-            size=alt.Size("size:Q", scale=None, legend=None),
-            color=alt.Color("colour:N", scale=None, legend=None),
-        )
-        .properties(width=width, height=30 * len(lines) + 20)
-    )
     subtitle = chart_subtitle(indicator, status, subtitle_first, subtitle_extra)
-    description = value_card_alt_text(points, indicator, status, series_names)
-    return _titled(card, str(indicator.get("title", "")), subtitle, footer, description, width)
+    return value_card_template(width, len(lines), len(footer)).fill(
+        {
+            "title": str(indicator.get("title", "")),
+            "subtitle": subtitle or "",
+            "description": value_card_alt_text(points, indicator, status, series_names),
+        },
+        {
+            "card": [
+                {"row": row, "text": text, "size": size, "colour": colour}
+                for row, (text, size, colour) in enumerate(lines)
+            ],
+            "footer": footer_rows(footer).to_dicts(),
+        },
+    )
 
 
 def value_card_lines(
@@ -353,15 +368,23 @@ def value_card_lines(
 ) -> list[tuple[str, int, str]]:
     """(text, font size, colour) per line of a value card."""
     unit = str(indicator.get("unit"))
-    own = points.filter(pl.col("role") == "area", pl.col("value").is_not_null()).sort("period")
+    own = (
+        with_point_columns(points)
+        .filter(pl.col("role") == "area", pl.col("value").is_not_null())
+        .sort("primary", "period")  # the status's own series last: its latest value leads
+    )
     if own.height == 0:
         return [(f"Inga värden för {series_names.get('area', '')}", 16, MUTED_TEXT)]
     latest = own.row(own.height - 1, named=True)
     year = latest["period"]
+    from_survey = f" ({survey_name(latest['survey'])})" if latest["survey"] else ""
     lines = [
         (format_value(latest["value"], unit), 40, AREA_COLOUR),
-        (f"{series_names.get('area', '')}, {year}", 15, AREA_COLOUR),
+        (f"{series_names.get('area', '')}, {year}{from_survey}", 15, AREA_COLOUR),
     ]
+    if is_number(latest["ci_low"]) and is_number(latest["ci_high"]):
+        interval = f"{format_value(latest['ci_low'], unit)}–{format_value(latest['ci_high'], unit)}"
+        lines.append((f"95 % konfidensintervall: {interval}", 15, AREA_COLOUR))
     for role in ("county", "riket"):
         same_year = points.filter(
             pl.col("role") == role, pl.col("period") == year, pl.col("value").is_not_null()
@@ -369,9 +392,11 @@ def value_card_lines(
         if role in series_names and same_year.height:
             value = format_value(same_year["value"][0], unit)
             lines.append((f"{series_names[role]} {year}: {value}", 15, MUTED_TEXT))
-    for earlier in own.head(own.height - 1).iter_rows(named=True):
+    for earlier in own.head(own.height - 1).sort("period").iter_rows(named=True):
         value = format_value(earlier["value"], unit)
-        lines.append((f"Tidigare: {earlier['period']}: {value}", 15, MUTED_TEXT))
+        other = earlier["survey"] != latest["survey"] and earlier["survey"]
+        survey = f" ({survey_name(earlier['survey'])}, annan undersökning)" if other else ""
+        lines.append((f"Tidigare: {earlier['period']}: {value}{survey}", 15, MUTED_TEXT))
     lines.append((f"Bara {own.height} mätår: för få för ett linjediagram.", 12, MUTED_TEXT))
     return lines
 
@@ -635,7 +660,10 @@ def status_count_chart(
 
 
 def trend_alt_text(
-    indicator: Mapping[str, Any], status: Mapping[str, Any], series_names: Mapping[str, str]
+    indicator: Mapping[str, Any],
+    status: Mapping[str, Any],
+    series_names: Mapping[str, str],
+    points: pl.DataFrame | None = None,
 ) -> str:
     area = series_names.get("area", "")
     others = [series_names[role] for role in ("county", "riket") if role in series_names]
@@ -643,6 +671,8 @@ def trend_alt_text(
     if others:
         text += ", jämfört med " + " och ".join(others)
     text += ". "
+    if points is not None:
+        text += survey_alt_text(with_point_columns(points), area)
     explanation = status.get("explanation")
     if indicator.get("indicator_kind") == "descriptive":
         text += f"{DESCRIPTIVE_SENTENCE}. "
@@ -653,6 +683,27 @@ def trend_alt_text(
         label = status.get("status_label") or STATUS_BY_CODE[code].label
         text += "" if label in text else f"Status: {label}."
     return text.strip()
+
+
+def survey_alt_text(points: pl.DataFrame, area: str) -> str:
+    """Which survey the area's line shows, which surveys are points beside it, and whether
+    intervals are drawn: what the marks say that the status sentence does not."""
+    text = ""
+    own = points.filter(pl.col("role") == "area", pl.col("primary"), pl.col("survey").is_not_null())
+    if own.height:
+        text += (
+            f"Linjen och de fyllda punkterna för {area} visar {survey_name(own['survey'][0])}, "
+            "statusens undersökning. "
+        )
+    others = other_surveys(points)
+    if others:
+        text += (
+            f"Värden från {' och '.join(others)} visas som separata ofyllda punkter, "
+            "inte sammanbundna med linjen. "
+        )
+    if interval_whiskers(points).height:
+        text += "Lodräta streck visar 95 % konfidensintervall. "
+    return text
 
 
 def heatmap_alt_text(frame: pl.DataFrame) -> str:
@@ -715,20 +766,12 @@ def _titled(
     heading: dict[str, Any] = {"text": title}
     if subtitle:
         heading["subtitle"] = list(subtitle)
-    if not footer:
-        return plot.properties(title=heading, description=description)
-    lines = pl.DataFrame({"line": list(footer), "row": list(range(len(footer)))})
-    foot = (
-        alt.Chart(lines)
-        .mark_text(align="left", baseline="top", fontSize=10, color=MUTED_TEXT)
-        .encode(
-            x=alt.XValue(0),
-            y=alt.Y("row:O", axis=None, title=None),
-            text=alt.Text("line:N"),
-        )
-        .properties(width=width, height=14 * len(footer))
-    )
-    return alt.vconcat(plot, foot, spacing=14).properties(title=heading, description=description)
+    return titled(plot, heading, description, footer_rows(footer), len(footer), width)
+
+
+def footer_rows(footer: Sequence[str]) -> pl.DataFrame:
+    """The footer's lines as data, one row each."""
+    return pl.DataFrame({"line": list(footer), "row": list(range(len(footer)))})
 
 
 def means_marks(status: Mapping[str, Any], unit: str) -> pl.DataFrame:

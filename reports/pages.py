@@ -27,7 +27,8 @@ from pipelines.wording import baseline_assumption, survey_name
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.progress_display import QUIET, ProgressDisplay
 from reports.render import parallel_map, spec_to_svg
-from reports.series import indicator_points, survey_points
+from reports.series import indicator_points, with_primary
+from reports.spec_template import ChartSpec
 from reports.templating import render_page, status_style, trusted_svg
 from reports.text import (
     SOURCE_PROCESSED,
@@ -169,10 +170,7 @@ def _has_values(row: Mapping[str, Any] | None) -> bool:
 
 
 def _has_points(ctx: ReportContext, indicator: Mapping[str, Any], area_id: str) -> bool:
-    return (
-        indicator_points(ctx.observations_for(indicator, [area_id]), indicator, [area_id]).height
-        > 0
-    )
+    return ctx.points(indicator, area_id).height > 0
 
 
 def county_stand_in(ctx: ReportContext, indicator: Mapping[str, Any]) -> str:
@@ -207,7 +205,7 @@ class IndicatorEntry:
     shown_area_id: str
     total: dict[str, Any] | None
     by_gender: list[dict[str, Any]]
-    points: pl.DataFrame  # role, period, value, ci_low, ci_high
+    points: pl.DataFrame  # role, period, value, ci_low, ci_high, survey, primary
     series_names: dict[str, str]
 
 
@@ -228,7 +226,8 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
         roles["riket"] = ctx.riket_id
         points = pl.concat(
             [
-                survey_points(
+                # the status's own survey is the line; another survey's values are points
+                with_primary(
                     ctx.points(indicator, role_area), status_survey(ctx.row(iid, role_area))
                 ).with_columns(role=pl.lit(role))
                 for role, role_area in roles.items()
@@ -257,9 +256,9 @@ def page_entries(ctx: ReportContext, area_id: str) -> list[IndicatorEntry]:
 # --- charts of a page -------------------------------------------------------------------------
 
 
-def area_charts(ctx: ReportContext, area_id: str) -> dict[str, alt.TopLevelMixin]:
+def area_charts(ctx: ReportContext, area_id: str) -> dict[str, ChartSpec]:
     """Every chart on an area's page by key; the county page adds the county charts."""
-    charts: dict[str, alt.TopLevelMixin] = {}
+    charts: dict[str, ChartSpec] = {}
     footer = ctx.footer_lines()
     for entry in page_entries(ctx, area_id):
         if entry.points.filter(pl.col("role") == "area").height == 0:
@@ -422,6 +421,7 @@ class TableLine:
     name: str
     row: dict[str, Any]
     explanation: str
+    survey: str | None = None  # the survey the row's values come from, where it says a new one
 
 
 @dataclass(frozen=True)
@@ -487,14 +487,18 @@ def row_surveys(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
 
 def _table_lines(entry: IndicatorEntry) -> list[TableLine]:
     rows = [("T", entry.total)] + [(row["gender"], row) for row in entry.by_gender]
+    total_survey = (entry.total or {}).get("survey")
     return [
         TableLine(
             gender=gender,
             name=entry.indicator["title"] if gender == "T" else GENDER_NAMES[gender],
             row=_display_row(row or {}, str(entry.indicator["unit"])),
             explanation=str((row or {}).get("explanation") or (row or {}).get("reason") or ""),
+            # named on the total's line, and on a gender's line only where it differs
+            survey=survey if gender == "T" or survey != total_survey else None,
         )
         for gender, row in rows
+        for survey in [(row or {}).get("survey")]
     ]
 
 
@@ -550,8 +554,10 @@ def _indicator_view(
 
 
 def _area_points(entry: IndicatorEntry) -> pl.DataFrame:
-    """The shown area's own values (women and men together) for the trend sentence."""
-    return entry.points.filter(pl.col("role") == "area").select("period", "value")
+    """The shown area's own series (one survey) for the trend sentence."""
+    return entry.points.filter(pl.col("role") == "area", pl.col("primary")).select(
+        "period", "value"
+    )
 
 
 def _assumption_notes(entries: Sequence[IndicatorEntry]) -> list[str]:
@@ -613,7 +619,7 @@ def trend_alt_text_for(entry: IndicatorEntry) -> str:
         return value_card_alt_text(
             entry.points, entry.indicator, entry.total or {}, entry.series_names
         )
-    return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names)
+    return trend_alt_text(entry.indicator, entry.total or {}, entry.series_names, entry.points)
 
 
 def _summary_counts(entries: Sequence[IndicatorEntry]) -> dict[str, int]:
@@ -785,10 +791,18 @@ def worker_context() -> ReportContext:
     return _worker_context[0]
 
 
-def area_svgs(area_id: str) -> dict[str, str]:
-    """Every chart of an area's page as SVG, by key (runs in a worker)."""
-    charts = area_charts(worker_context(), area_id)
-    return {key: spec_to_svg(chart.to_dict(validate=False)) for key, chart in charts.items()}
+def area_page(area_id: str) -> str:
+    """An area's page as HTML, its charts rendered to SVG (runs in a worker)."""
+    ctx = worker_context()
+    charts = area_charts(ctx, area_id)
+    svgs = {key: spec_to_svg(chart.to_dict(validate=False)) for key, chart in charts.items()}
+    return area_page_html(ctx, area_id, svgs)
+
+
+def largest_first(ctx: ReportContext, area_ids: Sequence[str]) -> list[int]:
+    """The order to hand areas to workers: the region first, whose page also holds the county
+    charts (about three areas' work), so that no worker is left with it alone at the end."""
+    return sorted(range(len(area_ids)), key=lambda i: area_ids[i] != ctx.county_id)
 
 
 def build_report(
@@ -809,25 +823,26 @@ def build_report(
     if unknown:
         raise ValueError(f"unknown area ids: {', '.join(unknown)}")
 
-    # Each worker builds and converts whole areas: building Altair specs costs about as much
-    # as converting them, so both run on every core.
+    # Each worker builds, converts and writes out whole areas: the pages' own Python work
+    # runs on every core too.
+    order = largest_first(ctx, page_areas)
     with progress.phase("Diagram per sida", len(page_areas)) as advance:
         rendered = parallel_map(
-            area_svgs,
-            page_areas,
+            area_page,
+            [page_areas[i] for i in order],
             workers,
             set_worker_context,
             (ctx,),
-            on_done=lambda i: advance(ctx.names.get(page_areas[i], page_areas[i])),
+            on_done=lambda i: advance(ctx.names.get(page_areas[order[i]], page_areas[order[i]])),
         )
-    by_area = dict(zip(page_areas, rendered, strict=True))
+    by_area = {page_areas[i]: html for i, html in zip(order, rendered, strict=True)}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = [out_dir / "index.html"]
     pages[0].write_text(index_page_html(ctx, page_areas, pdf=pdf), encoding="utf-8")
     for area_id in page_areas:
         path = out_dir / ctx.page_name(area_id)
-        path.write_text(area_page_html(ctx, area_id, by_area[area_id]), encoding="utf-8")
+        path.write_text(by_area[area_id], encoding="utf-8")
         pages.append(path)
     written = list(pages)
     if pdf:

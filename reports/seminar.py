@@ -19,6 +19,7 @@ from reports.charts import is_value_card, trend_chart
 from reports.pages import (
     ReportContext,
     county_charts,
+    largest_first,
     page_entries,
     ranking_alt_for,
     set_worker_context,
@@ -69,16 +70,18 @@ def build_charts(
         for area_id in chosen_areas
     ]
     # Each worker builds and writes whole areas: building the specs costs about as much as
-    # converting them, so both run on every core.
+    # converting them, so both run on every core. The region, with the county charts, first.
+    order = largest_first(ctx, chosen_areas)
     with progress.phase("Diagram per område", len(tasks)) as advance:
         per_area = parallel_map(
             write_area_charts,
-            tasks,
+            [tasks[i] for i in order],
             workers,
             set_worker_context,
             (ctx,),
-            on_done=lambda i: advance(tasks[i].folder.name),
+            on_done=lambda i: advance(tasks[order[i]].folder.name),
         )
+    per_area = [rows for _, rows in sorted(zip(order, per_area, strict=True))]
     manifest_rows = [row for rows in per_area for row in rows]
     # County charts (heatmap, counts, rankings) alone are no answer to the areas and indicators
     # asked for: without one trend or value card, the filters matched nothing.

@@ -128,6 +128,8 @@ def theme_config() -> alt.theme.ThemeConfig:
 
 def use_theme() -> None:
     """Register and enable the theme; safe to call many times, in any process."""
+    if alt.theme.active == THEME_NAME:
+        return  # listing the registered themes is slow, and every chart asks
     if THEME_NAME not in alt.theme.names():
         alt.theme.register(THEME_NAME, enable=False)(theme_config)
     if alt.theme.active != THEME_NAME:

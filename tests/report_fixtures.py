@@ -20,6 +20,7 @@ from models.areas import AREAS_FILE
 from models.catalog import indicators_frame, load_catalogs, series_read_by
 from models.schema import OBSERVATION_SCHEMA, conform
 from pipelines.progress import compute_progress
+from sources.survey import tag_survey_points
 
 REFERENCE_DATA = Path(__file__).resolve().parent.parent / "data" / "reference"
 KOLADA_CSV = REFERENCE_DATA / "kolada" / "csv-2024"
@@ -117,8 +118,11 @@ def report_data() -> ReportData:
     area_ids = [*municipalities, COUNTY_ID, RIKET_ID]
     indicators = indicators_frame(load_catalogs(["np2022"]))
     series = [s.split(":", 1)[1] for s in series_read_by(indicators) if s.startswith("kolada:")]
-    observations = with_group_mean(
-        pl.concat([read_kolada_csv(kpi, area_ids) for kpi in series]), municipalities
+    # Tagged as a refresh tags them: Värmland's U-series mix Liv & Hälsa and HLV values.
+    observations = tag_survey_points(
+        with_group_mean(
+            pl.concat([read_kolada_csv(kpi, area_ids) for kpi in series]), municipalities
+        )
     )
     progress = compute_progress(
         indicators, observations, areas, COUNTY_ID, MethodSettings(), REPORT_YEAR

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import altair as alt
 import polars as pl
 import pytest
 import vl_convert as vlc
@@ -13,13 +12,14 @@ from models.catalog import indicators_frame, load_catalogs
 from models.status import STATUSES
 from reports.charts import ranking_chart, status_count_chart, status_heatmap_chart, trend_chart
 from reports.series import indicator_points, with_segments
+from reports.spec_template import ChartSpec
 from reports.text import slugify
 
 CATALOGS = ("np2020", "np2022", "np2023")
 INDICATORS = indicators_frame(load_catalogs(CATALOGS)).to_dicts()
 
 
-def compiles(chart: alt.TopLevelMixin) -> dict:
+def compiles(chart: ChartSpec) -> dict:
     spec = chart.to_dict(validate=True)  # altair's JSON-schema validation
     vega = vlc.vegalite_to_vega(spec)
     assert vega["marks"], "the compiled Vega spec draws nothing"
