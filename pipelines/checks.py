@@ -47,23 +47,26 @@ GX_MODULE = "great_expectations"
 log = logging.getLogger("aktuellt.checks")
 
 _preloading: list[threading.Thread] = []  # the background import, while one was started
+_preload_lock = threading.Lock()  # fetching threads may all ask for the import at once
 
 
 def preload() -> threading.Thread | None:
     """Start importing GX in a background thread, so that its seconds overlap the network wait.
 
-    Returns the thread, or None when GX is imported (or being imported) already. Not a daemon:
+    Returns the thread, or None when GX is imported (or being imported) already; safe to call
+    from several threads at once. Not a daemon:
     a run that ends before the import does waits for it rather than tearing down a
     half-imported module. Every use of GX here waits for this thread first (`_gx_ready`): GX's
     package imports itself circularly and breaks when two threads import it at once.
     """
-    if GX_MODULE in sys.modules or _preloading:
-        return None
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
-    thread = threading.Thread(target=_import_quietly, name="gx-import", daemon=False)
-    _preloading.append(thread)
-    thread.start()
-    return thread
+    with _preload_lock:
+        if GX_MODULE in sys.modules or _preloading:
+            return None
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+        thread = threading.Thread(target=_import_quietly, name="gx-import", daemon=False)
+        _preloading.append(thread)
+        thread.start()
+        return thread
 
 
 def _import_quietly() -> None:

@@ -96,7 +96,6 @@ def run_refresh(
     # The settings bound the fetch in wall-clock time, so a drip-fed answer cannot hold the lock.
     session.request_deadline = settings.request_deadline
     session.start_fetch_deadline(settings.fetch_deadline)
-    gx_import = _GxImport()
     docs = _DocsBuild()
     try:
         archive = kolada.RawArchive(settings.raw_dir, run_id)
@@ -122,14 +121,14 @@ def run_refresh(
             if last_fetch is None or new_counties:
                 # New values will certainly arrive: overlap the import with the network. (A
                 # reload of counties already held imports it only once something changed.)
-                gx_import.start()
+                checks.preload()
             step(
                 f"fetching {len(kpis)} KPIs for {len(area_ids)} areas of "
                 f"{len(counties)} count{'ies' if len(counties) > 1 else 'y'} ({kind})"
             )
             plan = _fetch_plan(counties, new_counties, result.from_date)
             # On an incremental night the first page with values starts the import.
-            on_values = gx_import.start if not full_load else (lambda: None)
+            on_values = checks.preload if not full_load else (lambda: None)
             batch, series = _fetch(
                 settings, snapshot, session, kpis, plan, archive, on_values=on_values
             )
@@ -256,20 +255,6 @@ NOT_VALIDATED = "no value changed, so no validation ran and no data docs were re
 NOT_RECOMPUTED = "status rows not recomputed (same values, catalogs, method, year and counties)"
 
 
-class _GxImport:
-    """Starts Great Expectations' import in the background once, when values are on their way."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._started = False
-
-    def start(self) -> None:
-        with self._lock:
-            if not self._started:
-                self._started = True
-                checks.preload()
-
-
 class _DocsBuild:
     """Renders the data docs in a thread while the status rows are computed: rendering is
     Python (GX and Jinja2) and the status mostly polars, which runs without the GIL. `wait`
@@ -387,7 +372,7 @@ def _fetch(
     kpis: Sequence[str],
     plan: Sequence[tuple[list[str], dt.date | None]],
     archive: kolada.RawArchive,
-    on_values: Callable[[], None],
+    on_values: Callable[[], object],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The batch and the KPI metadata: every data and metadata request of the plan goes out
     together, at most `settings.max_in_flight` at once. `on_values` is called (from a fetching
@@ -514,15 +499,18 @@ def counties_progress(
     report_year: int,
     series: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Status rows of every followed county. Riket belongs to each county's scope; its rows are
-    kept once, from the first county (they differ only in the county comparison value)."""
-    rows = [
-        progress.compute_progress(
-            indicators, observations, areas, county_id, settings.method, report_year, series
-        )
-        for county_id in settings.county_ids
-    ]
-    return pl.concat(rows).unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
+    """Status rows of every followed county, computed in one call. Riket belongs to each
+    county's scope; its rows are kept once, from the first county followed (they differ only
+    in the county comparison value)."""
+    order = {county_id: position for position, county_id in enumerate(settings.county_ids)}
+    rows = progress.compute_progress_by_county(
+        indicators, observations, areas, settings.county_ids, settings.method, report_year, series
+    )
+    return (
+        rows.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
+        .unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
+        .drop("county_id")
+    )
 
 
 def store_status(

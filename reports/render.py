@@ -8,7 +8,7 @@ first conversion loads the Vega bundle), then converts many specs. workers=1 sta
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,12 +126,3 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
     warm_up()
     if initializer is not None:
         initializer(*initargs)
-
-
-def render_svgs(specs: Iterable[dict[str, Any]], workers: int = 2) -> list[str]:
-    return parallel_map(spec_to_svg, list(specs), workers)
-
-
-def render_files(jobs: Iterable[FileJob], workers: int = 2) -> list[Path]:
-    written = parallel_map(write_chart_files, list(jobs), workers)
-    return [path for paths in written for path in paths]

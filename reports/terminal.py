@@ -9,6 +9,7 @@ import polars as pl
 
 from models.areas import load_areas
 from models.names import NothingMatches, resolve_areas, resolve_choice
+from models.schema import PROGRESS_KEY
 from models.swedish import GENDER_NAMES, format_number
 from pipelines.warehouse import read_status_rows
 
@@ -26,11 +27,7 @@ def recomputed_rows(
     """Status rows recomputed for another report year, shaped as read_status_rows's. `progress`
     may hold several counties' rows; Riket, in every county's, is kept once."""
     return (
-        progress.unique(
-            subset=["area_id", "catalog_id", "indicator_id", "gender"],
-            keep="first",
-            maintain_order=True,
-        )
+        progress.unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
         .join(areas.select("area_id", "kind", area_name="name"), on="area_id")
         .join(
             indicators.select("catalog_id", "indicator_id", "title", "goal_area"),
