@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 import textwrap
@@ -802,5 +803,19 @@ for _command in commands:
         _command.callback = guarded(_command.callback)
 
 
+def main() -> None:
+    """The `aktuellt` program: the app, then an exit that skips the final garbage collections.
+
+    Objects alive at exit are released with the process anyway; freezing them first spares the
+    interpreter's collections over everything a command imported (0,5 s after Great
+    Expectations, measured). Open files and the warehouse are closed by then: commands close
+    what they open, and logging flushes in its exit handler, which still runs.
+    """
+    try:
+        app()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    app()
+    main()

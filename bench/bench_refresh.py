@@ -12,7 +12,10 @@ county, built by scripts/build_sample.py from data/reference). Every refresh run
   that finds nothing new;
 - the minimal request count the API's limits allow (25 ids per segment, 5000 rows per page).
 
-Run: .venv/bin/python bench/bench_refresh.py [--koladapy-venv DIR]
+Each figure is the median of `--rounds` rounds (default 3), the runs of a round alternating
+koladapy and aktuellt so that a noisy neighbour weighs on both sides alike.
+
+Run: .venv/bin/python bench/bench_refresh.py [--rounds N] [--koladapy-venv DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,7 +101,7 @@ def run_koladapy(
         "",
         wall,
         server.requests_received - before,
-        f"fetch alone {figures['fetch']:.2f} s, {figures['records']} records",
+        f"{figures['records']} records",
         figures["fetch"],
     )
 
@@ -131,9 +135,38 @@ def minimal_requests(server: KoladaServer, kpis: list[str], areas: list[str]) ->
     return pages + math.ceil(len(kpis) / MAX_IDS)
 
 
+def median_of(rounds: list[Measured]) -> Measured:
+    """The round with the median wall time (its requests and detail with it)."""
+    ranked = sorted(rounds, key=lambda measured: measured.seconds)
+    middle = ranked[(len(ranked) - 1) // 2]
+    middle.seconds = statistics.median(measured.seconds for measured in rounds)
+    if all(measured.fetch_seconds is not None for measured in rounds):
+        middle.fetch_seconds = statistics.median(
+            measured.fetch_seconds or 0.0 for measured in rounds
+        )
+    return middle
+
+
+def measure_round(
+    python: Path, server: KoladaServer, scratch: Path, counties: list[str], kpis: list[str]
+) -> dict[str, Measured]:
+    """koladapy throttled and free, then aktuellt's full load, no-change night and weekly reload
+    into a fresh warehouse."""
+    areas = followed_area_ids([county_areas(c) for c in counties])
+    data = Path(tempfile.mkdtemp(dir=scratch))
+    return {
+        "throttled": run_koladapy(python, server, kpis, areas, 5.0),
+        "free": run_koladapy(python, server, kpis, areas, 1e9),
+        "full": run_aktuellt(server, data, counties, full=True),
+        "night": run_aktuellt(server, data, counties, full=False),
+        "weekly": run_aktuellt(server, data, counties, full=True),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--koladapy-venv", type=Path, default=DEFAULT_VENV)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     python = koladapy_python(args.koladapy_venv)
     settings = load_settings(env={})
@@ -147,19 +180,21 @@ def main() -> None:
             print(
                 f"{len(kpis)} KPIs, local Kolada with every county's values, "
                 f"{LATENCY_SECONDS * 1000:.0f} ms latency per request, "
-                f"{settings.max_in_flight} requests in flight"
+                f"{settings.max_in_flight} requests in flight, median of {args.rounds} rounds"
             )
             for label, counties in (("one county", one), ("all counties", list(every))):
                 areas = followed_area_ids([county_areas(c) for c in counties])
                 minimal = minimal_requests(server, kpis, areas)
                 print(f"\n{label}: {len(counties)} county(ies), {len(areas)} areas")
                 print(f"  minimal requests the API's limits allow: {minimal}")
-                throttled = run_koladapy(python, server, kpis, areas, 5.0)
-                free = run_koladapy(python, server, kpis, areas, 1e9)
-                data = Path(scratch) / label.replace(" ", "-")
-                full = run_aktuellt(server, data, counties, full=True)
-                night = run_aktuellt(server, data, counties, full=False)
-                weekly = run_aktuellt(server, data, counties, full=True)
+                rounds = [
+                    measure_round(python, server, Path(scratch), counties, kpis)
+                    for _ in range(args.rounds)
+                ]
+                throttled, free, full, night, weekly = (
+                    median_of([measured[key] for measured in rounds])
+                    for key in ("throttled", "free", "full", "night", "weekly")
+                )
                 rows = (
                     ("koladapy, 5 req/s (default)", throttled),
                     ("koladapy, unthrottled", free),
@@ -168,9 +203,14 @@ def main() -> None:
                     ("aktuellt refresh --full, nothing new", weekly),
                 )
                 for name, measured in rows:
+                    fetch = (
+                        f"fetch alone {measured.fetch_seconds:.2f} s, "
+                        if measured.fetch_seconds is not None
+                        else ""
+                    )
                     print(
                         f"  {name:44s} {measured.seconds:6.2f} s  requests {measured.requests:3d}"
-                        f"  {measured.detail}"
+                        f"  {fetch}{measured.detail}"
                     )
                 allowance = 3.0 + night.requests * LATENCY_SECONDS
                 bar = 3.0 if label == "one county" else 2.0

@@ -9,7 +9,8 @@ written under the checks folder when asked (`build_docs`: when results changed, 
 `aktuellt checks docs`).
 
 Importing GX costs seconds, so nothing here imports it at module level: a night with nothing new
-never pays for it, and `preload` starts the import in the background while the network is busy.
+never pays for it, `preload` starts the import in the background while the network is busy, and
+`pipelines.gx_import` makes the import itself cheaper.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import importlib
 import json
 import logging
-import os
 import shutil
 import sys
 import threading
@@ -34,6 +33,7 @@ import polars as pl
 from models.catalog import SHARE_UNITS, series_read_by
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA
 from models.warehouse_schema import CHECK_RESULTS_SCHEMA
+from pipelines.gx_import import GX_MODULE, import_great_expectations
 
 FIRST_PERIOD = 1950
 MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is suspicious
@@ -41,7 +41,6 @@ DETAIL_ROWS = 20  # offending rows kept per expectation
 INTEGER_TYPES = ["int32", "int64", "Int32", "Int64"]  # as pandas names them
 FLOAT_TYPES = ["float64", "Float64"]
 OUTCOME_COLUMNS = ("expectation", "severity", "success", "unexpected_count")
-GX_MODULE = "great_expectations"
 
 
 log = logging.getLogger("aktuellt.checks")
@@ -62,7 +61,6 @@ def preload() -> threading.Thread | None:
     with _preload_lock:
         if GX_MODULE in sys.modules or _preloading:
             return None
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
         thread = threading.Thread(target=_import_quietly, name="gx-import", daemon=False)
         _preloading.append(thread)
         thread.start()
@@ -72,14 +70,16 @@ def preload() -> threading.Thread | None:
 def _import_quietly() -> None:
     # A failed import leaves nothing behind; the validation's own import then raises it there.
     with contextlib.suppress(Exception):
-        importlib.import_module(GX_MODULE)
+        import_great_expectations()
 
 
 def _gx_ready() -> None:
-    """Wait for a background import of GX to finish before this thread touches GX."""
+    """Wait for a background import of GX to finish, or import GX here, before this thread
+    touches GX (the `import great_expectations` statements after this are then free)."""
     while _preloading:
         _preloading[0].join()
         _preloading.pop(0)
+    import_great_expectations()
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,6 @@ def _expectations(
 
 def _context(checks_dir: Path) -> Any:
     _gx_ready()
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

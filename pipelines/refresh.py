@@ -98,6 +98,8 @@ def run_refresh(
     session.start_fetch_deadline(settings.fetch_deadline)
     docs = _DocsBuild()
     try:
+        if not settings.db_path.exists():
+            checks.preload()  # a first load is always validated: import GX while setting up
         archive = kolada.RawArchive(settings.raw_dir, run_id)
         known_areas = load_areas()
         counties = [county_areas(county_id, known_areas) for county_id in settings.county_ids]
