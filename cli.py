@@ -247,18 +247,20 @@ def catalog_list() -> None:
 
     Example: aktuellt catalog list
     """
-    table = Table("catalog", "title", "indicators", "baseline → target")
+    table = Table("Katalog", "Titel", "Indikatorer", "Basår → målår")
     for path in catalog_paths(settings_from().catalog_dirs):
         try:
             catalog = load_catalog(path, load_areas())
         except CatalogError as error:
-            fail(f"{path.name} is invalid; run `aktuellt catalog check {path}`:\n{error}")
+            fail(
+                f"{path.name} is invalid; run `aktuellt catalog check {path}`:\n{error}", EXIT_USAGE
+            )
         years = sorted(
             {(i.baseline_year or 0, i.target_year or 0) for i in catalog.indicators},
         )
         span = ", ".join(f"{b or '–'} → {t or '–'}" for b, t in years)
         if not catalog.baseline_in_source:
-            span += f" (baseline assumed: {catalog.adopted_year}, the adoption year)"
+            span += f" (basår antaget: {catalog.adopted_year}, året målen antogs)"
         table.add_row(catalog.catalog_id, catalog.title, str(len(catalog.indicators)), span)
     out.print(table)
 

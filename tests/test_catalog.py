@@ -247,6 +247,26 @@ def test_show_command_lists_indicators() -> None:
     assert "behoriga_yrkesprogram" in result.stdout
 
 
+def test_list_command_is_a_swedish_table_of_every_catalog() -> None:
+    result = runner.invoke(app, ["catalog", "list"])
+    assert result.exit_code == 0, result.output
+    for header in ("Katalog", "Titel", "Indikatorer", "Basår → målår"):
+        assert header in result.stdout
+    assert all(f"np20{year}" in result.stdout for year in ("20", "22", "23"))
+    assert "baseline" not in result.stdout and "assumed" not in result.stdout
+
+
+def test_list_command_names_an_invalid_catalog_as_a_usage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    (folder / "np2099.toml").write_text('id = "x\n', encoding="utf-8")
+    config = tmp_path / "aktuellt.toml"
+    config.write_text(f"catalog_dirs = [{str(folder)!r}]\n", encoding="utf-8")
+    result = runner.invoke(app, ["catalog", "list"], env={"AKTUELLT_CONFIG": str(config)})
+    assert result.exit_code == 64
+    assert "np2099.toml is invalid; run `aktuellt catalog check" in result.stderr
+
+
 def test_an_analyst_folder_adds_catalogs_and_overrides_a_shipped_one(tmp_path: Path) -> None:
     (tmp_path / "np2026.toml").write_text(
         BAD_CATALOG.split("[[indicator]]")[0]
