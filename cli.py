@@ -659,14 +659,18 @@ def sql(
     Example: aktuellt sql "SELECT area_name, period, value FROM latest_values
     WHERE series_id = 'kolada:N15428' AND area_kind = 'kommun'" --format csv
     """
-    from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query
+    from pipelines.warehouse import QueryFailed, QueryRefused, QueryTimedOut, read_only_query
 
     chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     settings = settings_from(db)
     try:
         rows = read_only_query(existing_warehouse(settings), query, timeout=timeout)
+    except QueryTimedOut as error:
+        fail(str(error), EXIT_ERROR)
     except (QueryRefused, QueryFailed) as error:
-        fail(str(error))
+        # The query given is the bad input (refused, or DuckDB cannot parse or bind it); 1 would
+        # tell a script that checks failed.
+        fail(str(error), EXIT_USAGE)
     _print_frame(rows, chosen_format, title="")
 
 

@@ -181,11 +181,11 @@ def test_sql_command_prints_a_one_line_refusal_and_a_syntax_block_without_traceb
 ) -> None:
     runner = CliRunner()
     refused = runner.invoke(app, ["sql", "DROP TABLE areas", "--db", str(demo["db"])])
-    assert refused.exit_code == 1
+    assert refused.exit_code == 64
     assert refused.stderr.strip().startswith("aktuellt: refused: DROP")
     assert len(refused.stderr.strip().splitlines()) == 1
     broken = runner.invoke(app, ["sql", "SELEC 1", "--db", str(demo["db"])])
-    assert broken.exit_code == 1
+    assert broken.exit_code == 64
     assert "Parser Error" in broken.stderr and "Traceback" not in broken.stderr
 
 
@@ -328,7 +328,7 @@ def test_sql_timeout_stops_a_cartesian_join(demo: dict[str, Any]) -> None:
     started = time.monotonic()
     result = CliRunner().invoke(app, ["sql", CARTESIAN, "--timeout", "1", "--db", str(demo["db"])])
     assert time.monotonic() - started < 10
-    assert result.exit_code != 0
+    assert result.exit_code == 4  # not a usage error: the query was valid, only too slow
     assert "stopped after 1 s (--timeout)" in result.stderr
     assert "Traceback" not in result.stderr
 
