@@ -67,7 +67,8 @@ def trend_chart(
     points: role (area, county, riket), period, value, ci_low, ci_high, and optionally survey
     and primary (reports.series.with_primary). series_names: the display name of each role.
     Marks the baseline, the target at the target year and the dashed target path; labels the
-    latest value; draws the area's intervals as whiskers where known; breaks lines at missing
+    latest value; draws intervals as whiskers where known, in each series' colour (method.md:
+    each survey "with its own marker and, where known, its interval"); breaks lines at missing
     years. The status's own series is the line; another survey's values are hollow points.
     The spec is a template of its kind filled with this chart's values (trend_template).
     """
@@ -274,14 +275,18 @@ def survey_legend_names(points: pl.DataFrame, markers: Mapping[str, str]) -> lis
     return [name for name in markers if name in {survey_name(tag) for tag in tags}]
 
 
+def with_known_interval(points: pl.DataFrame) -> pl.DataFrame:
+    return points.filter(pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null())
+
+
 def interval_whiskers(points: pl.DataFrame) -> pl.DataFrame:
-    """The area's points with a known interval, as whiskers; another survey's are fainter."""
-    return points.filter(
-        pl.col("role") == "area", pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null()
-    ).select(
+    """Every point with a known interval (the area's, the county's, Riket's), as whiskers in its
+    series' colour; another survey's are fainter. `points` carry the series' display name."""
+    return with_known_interval(points).select(
         "period",
         "ci_low",
         "ci_high",
+        "series",
         whisker_opacity=pl.when(pl.col("primary")).then(0.6).otherwise(0.3),
     )
 
@@ -701,7 +706,7 @@ def survey_alt_text(points: pl.DataFrame, area: str) -> str:
             f"Värden från {' och '.join(others)} visas som separata ofyllda punkter, "
             "inte sammanbundna med linjen. "
         )
-    if interval_whiskers(points).height:
+    if with_known_interval(points).height:
         text += "Lodräta streck visar 95 % konfidensintervall. "
     return text
 

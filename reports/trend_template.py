@@ -28,7 +28,7 @@ class TrendKind:
     width: int
     height: int
     footer_lines: int
-    whiskers: bool  # the area's intervals, where known
+    whiskers: bool  # intervals, where known
     others: bool  # another survey's values, beside the lines
     survey_legend: bool  # the marker shapes are surveys, named in a legend
     target_above: bool  # the target's label above its point, the latest value's below
@@ -68,7 +68,7 @@ def trend_plot(kind: TrendKind) -> alt.TopLevelMixin:
                 x=x,
                 y=alt.Y("ci_low:Q", title=slot("y_title")),
                 y2=alt.Y2("ci_high:Q"),
-                color=alt.value(AREA_COLOUR),
+                color=alt.Color("series:N", scale=series_colour, legend=None),
                 opacity=alt.Opacity("whisker_opacity:Q", scale=None),
             )
         )

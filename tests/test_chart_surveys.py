@@ -168,3 +168,33 @@ def test_intervals_are_whiskers_where_known_and_absent_where_not():
     unknown = trend_chart(area_points(ci=False), indicator, None, series_names=names).to_dict()
     assert whiskers(unknown) == []
     assert "konfidensintervall" not in str(unknown)
+
+
+def test_the_county_and_riket_get_whiskers_in_their_own_colour_where_known():
+    """method.md: each survey "with its own marker and, where known, its interval", for every
+    series drawn, not only the area's."""
+    indicator = next(i for i in INDICATORS if i["indicator_id"] == "god_halsa")
+    names = {"area": "Kil", "county": "Region Värmland", "riket": "Riket"}
+    county = area_points(ci=True).with_columns(
+        role=pl.lit("county"),
+        value=pl.col("value") + 5,
+        ci_low=pl.col("ci_low") + 5,
+        ci_high=pl.col("ci_high") + 5,
+    )
+    riket = area_points(ci=False).with_columns(role=pl.lit("riket"), value=pl.col("value") - 3)
+    points = pl.concat([area_points(ci=False), county, riket])
+    spec = trend_chart(points, indicator, None, series_names=names).to_dict(validate=True)
+    (drawn,) = whiskers(spec)
+    assert {row["series"] for row in drawn} == {"Region Värmland"}  # only where known
+    assert (drawn[0]["ci_low"], drawn[0]["ci_high"]) == (53.0, 57.0)
+    (layer,) = [layer for layer, _ in plot_layers(spec) if mark_of(layer)["type"] == "errorbar"]
+    colour = layer["encoding"]["color"]
+    line_colours = next(
+        layer["encoding"]["color"]["scale"]
+        for layer, _ in plot_layers(spec)
+        if mark_of(layer)["type"] == "line"
+    )
+    assert colour["field"] == "series" and colour["scale"] == line_colours
+    assert "Lodräta streck visar 95 % konfidensintervall" in spec["description"]
+    svg = vlc.vegalite_to_svg(spec)
+    assert "konfidensintervall" in svg
