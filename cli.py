@@ -7,8 +7,8 @@ import gc
 import logging
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -421,7 +421,6 @@ def status(
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
-    import polars as pl
 
     from reports.terminal import compact_status, recomputed_rows, status_rows
 
@@ -431,12 +430,8 @@ def status(
     recomputed = None
     if year is not None:  # recomputed from the stored values; a year without data is refused
         # Every followed county's rows, as the stored table holds them.
-        counties = [_report_inputs(settings, catalog_id, year, c) for c in settings.county_ids]
-        recomputed = recomputed_rows(
-            pl.concat([inputs.progress for inputs in counties]),
-            counties[0].areas,
-            counties[0].indicators,
-        )
+        status = _recomputed_status(settings, catalog_id, year)
+        recomputed = recomputed_rows(status.progress, status.areas, status.indicators)
     try:
         rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender, recomputed)
     except ValueError as error:
@@ -614,17 +609,35 @@ def deck(
 def _report_inputs(
     settings: Settings, catalog: str | None, year: int | None, county_id: str
 ) -> Any:
-    from pipelines.warehouse import WarehouseError
-    from reports.inputs import ReportYearError, load_report_inputs
+    from reports.inputs import load_report_inputs
 
     catalog_id = catalog_id_from(catalog, settings)
     existing_warehouse(settings)
-    try:
+    with _report_input_errors():
         return load_report_inputs(settings, catalog_id, year, county_id)
+
+
+def _recomputed_status(settings: Settings, catalog_id: str, year: int) -> Any:
+    from reports.inputs import recompute_followed_status
+
+    existing_warehouse(settings)
+    with _report_input_errors():
+        return recompute_followed_status(settings, catalog_id, year)
+
+
+@contextmanager
+def _report_input_errors() -> Iterator[None]:
+    """A year the catalog cannot report on is a usage error (64); a catalog, county or refresh
+    the warehouse lacks exits 1; the warehouse's own errors go to the command's boundary (4)."""
+    from pipelines.warehouse import WarehouseError
+    from reports.inputs import ReportYearError
+
+    try:
+        yield
     except ReportYearError as error:
         fail(str(error), EXIT_USAGE)
     except WarehouseError:
-        raise  # the command's error boundary: exit 4
+        raise
     except (ValueError, FileNotFoundError) as error:
         fail(str(error))
 

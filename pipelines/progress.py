@@ -421,6 +421,7 @@ def with_noise_level(rows: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(earlier_period=pl.col("period") - pl.col("lag"))
         .join(earlier, on=[ROW_ID, "earlier_period"])
+        .sort(ROW_ID, "period")  # sums in period order: the same bits whatever the join order
         .group_by(ROW_ID)
         .agg(
             sigma_differences=pl.len().cast(pl.Int32),
@@ -465,6 +466,7 @@ def with_means(rows: pl.DataFrame, points: pl.DataFrame, settings: MethodSetting
             rows.filter("moving_range_rule").select(ROW_ID, "baseline_year", "latest_year"),
             on=ROW_ID,
         )
+        .sort(ROW_ID, "period")  # means summed in period order, as in with_noise_level
         .group_by(ROW_ID)
         .agg(
             baseline_mean=value.filter(in_base).mean(),
@@ -932,6 +934,29 @@ def compute_progress(
     return compute_progress_by_county(
         indicators, observations, areas, [county_id], settings, report_year, series
     ).drop("county_id")
+
+
+def compute_progress_of_counties(
+    indicators: pl.DataFrame,
+    observations: pl.DataFrame,
+    areas: pl.DataFrame,
+    county_ids: Sequence[str],
+    settings: MethodSettings,
+    report_year: int,
+    series: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Status rows (PROGRESS_SCHEMA) of every followed county, as the warehouse stores them:
+    each county's own areas, and Riket once, from the first county in `county_ids` (Riket's rows
+    differ between counties only in their county comparison value)."""
+    order = {county_id: position for position, county_id in enumerate(county_ids)}
+    rows = compute_progress_by_county(
+        indicators, observations, areas, county_ids, settings, report_year, series
+    )
+    return (
+        rows.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
+        .unique(subset=ROW_KEY, keep="first", maintain_order=True)
+        .drop("county_id")
+    )
 
 
 # --- why a status changed -------------------------------------------------------------------

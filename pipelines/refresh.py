@@ -28,7 +28,7 @@ from models.exit_codes import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
 )
-from models.schema import OBSERVATION_SCHEMA, PROGRESS_KEY, conform
+from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import AREAS_SCHEMA, OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
 from pipelines.warehouse import WarehouseWriter
@@ -472,11 +472,12 @@ def derive_status(
     areas = _areas_frame()
     last = writer.last_successful_run()
     previous_indicators = writer.indicators()
-    rows = counties_progress(
+    rows = progress.compute_progress_of_counties(
         indicators,
         writer.current_observations(),
         areas,
-        settings,
+        settings.county_ids,
+        settings.method,
         report_year or now.year,
         series=writer.series(),
     )
@@ -491,28 +492,6 @@ def derive_status(
     stored = previous_indicators.select(indicators.columns).sort(progress.INDICATOR_KEY)
     catalogs_changed = not stored.equals(indicators.sort(progress.INDICATOR_KEY))
     return StatusUpdate(indicators, areas, rows, changes, catalogs_changed)
-
-
-def counties_progress(
-    indicators: pl.DataFrame,
-    observations: pl.DataFrame,
-    areas: pl.DataFrame,
-    settings: Settings,
-    report_year: int,
-    series: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Status rows of every followed county, computed in one call. Riket belongs to each
-    county's scope; its rows are kept once, from the first county followed (they differ only
-    in the county comparison value)."""
-    order = {county_id: position for position, county_id in enumerate(settings.county_ids)}
-    rows = progress.compute_progress_by_county(
-        indicators, observations, areas, settings.county_ids, settings.method, report_year, series
-    )
-    return (
-        rows.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
-        .unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
-        .drop("county_id")
-    )
 
 
 def store_status(

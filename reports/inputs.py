@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -12,7 +13,7 @@ from models.areas import county_areas
 from models.catalog import find_catalog_path, load_catalog
 from models.schema import OBSERVATION_SCHEMA, PROGRESS_SCHEMA, conform
 from pipelines import progress as method
-from pipelines.warehouse import read_report_frames
+from pipelines.warehouse import ReportFrames, read_report_frames
 from reports.pages import ReportContext, report_context
 
 
@@ -77,16 +78,7 @@ def load_report_inputs(
     are recomputed from the same stored values, so no value after that year is used.
     """
     county = county_areas(county_id or settings.county_id)
-    frames = read_report_frames(settings.db_path, catalog_id, None, county.area_ids)
-    if frames.indicators.is_empty():
-        raise ValueError(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
-    if not frames.progress["area_id"].is_in([county.county_id]).any():
-        raise ValueError(
-            f"county {county.county_id} has no status rows in the warehouse; follow it "
-            "(counties in aktuellt.toml or refresh --county) and refresh first"
-        )
-    if frames.data_fetched_at is None:
-        raise ValueError("the warehouse has no successful refresh: the data date is unknown")
+    frames, data_date = _checked_frames(settings, catalog_id, [county.county_id], county.area_ids)
     observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
     # The warehouse holds every followed county's rows; a report shows this county's only.
     stored = frames.progress.filter(pl.col("area_id").is_in(county.area_ids))
@@ -118,9 +110,61 @@ def load_report_inputs(
         catalog_id=catalog_id,
         catalog_title=title,
         report_year=year,
-        data_date=frames.data_fetched_at.date(),
+        data_date=data_date,
         followed_counties=_counties_with_status(frames.progress, frames.areas),
     )
+
+
+@dataclass(frozen=True)
+class RecomputedStatus:
+    """Every followed county's status rows recomputed for a report year, with the catalog's
+    indicators and the areas they name."""
+
+    progress: pl.DataFrame
+    indicators: pl.DataFrame
+    areas: pl.DataFrame
+
+
+def recompute_followed_status(
+    settings: Settings, catalog_id: str, report_year: int
+) -> RecomputedStatus:
+    """The status rows of every county followed, recomputed for `report_year` from the stored
+    values (so no later value is used) in one read and one computation, Riket once, as a
+    refresh stores them. Raises ReportYearError for a year the catalog cannot report on."""
+    counties = [county_areas(county_id) for county_id in settings.county_ids]
+    area_ids = list(dict.fromkeys(area for county in counties for area in county.area_ids))
+    frames, _ = _checked_frames(settings, catalog_id, settings.county_ids, area_ids)
+    observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
+    check_report_year(report_year, frames.indicators, observations)
+    rows = method.compute_progress_of_counties(
+        frames.indicators,
+        observations,
+        frames.areas,
+        settings.county_ids,
+        settings.method,
+        report_year,
+        series=frames.series,
+    )
+    return RecomputedStatus(conform(rows, PROGRESS_SCHEMA), frames.indicators, frames.areas)
+
+
+def _checked_frames(
+    settings: Settings, catalog_id: str, county_ids: Sequence[str], area_ids: Sequence[str]
+) -> tuple[ReportFrames, dt.date]:
+    """The warehouse rows of these areas and their data date (the last successful fetch),
+    refused with a reason when the catalog, a county's status rows or that fetch is missing."""
+    frames = read_report_frames(settings.db_path, catalog_id, None, area_ids)
+    if frames.indicators.is_empty():
+        raise ValueError(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
+    for county_id in county_ids:
+        if not frames.progress["area_id"].is_in([county_id]).any():
+            raise ValueError(
+                f"county {county_id} has no status rows in the warehouse; follow it "
+                "(counties in aktuellt.toml or refresh --county) and refresh first"
+            )
+    if frames.data_fetched_at is None:
+        raise ValueError("the warehouse has no successful refresh: the data date is unknown")
+    return frames, frames.data_fetched_at.date()
 
 
 def _counties_with_status(progress: pl.DataFrame, areas: pl.DataFrame) -> tuple[str, ...]:

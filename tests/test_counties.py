@@ -20,6 +20,7 @@ from config import Settings, load_settings
 from models.areas import county_areas
 from pipelines.refresh import followed_area_ids, kolada_kpis, load_indicators, run_refresh
 from pipelines.warehouse import read_query
+from reports.inputs import load_report_inputs
 from sources.http import PoliteSession, make_session
 from sources.kolada import MAX_IDS, PER_PAGE, chunk_ids
 from tests.kolada_server import KoladaServer, county_snapshots
@@ -129,6 +130,34 @@ def test_two_counties_through_a_full_and_an_incremental_refresh_with_both_report
         assert region_name in index and "Följda län" in index
         assert f"{region_name} ({county}) – den här rapporten" in index
         assert municipality in index
+
+    # Status for another report year: both counties recomputed together, each as it is alone.
+    config = tmp_path / "aktuellt.toml"
+    config.write_text(f'counties = ["{VARMLAND}", "{OREBRO}"]\n', encoding="utf-8")
+    shown = runner.invoke(
+        app,
+        [
+            *("status", "--catalog", "np2022", "--year", "2022", "--format", "csv"),
+            *("--db", str(settings.db_path)),
+        ],
+        env={"AKTUELLT_CONFIG": str(config)},
+    )
+    assert shown.exit_code == 0, shown.output
+    together = pl.read_csv(shown.stdout.encode(), schema_overrides={"area_id": pl.String})
+    key = ["area_id", "catalog_id", "indicator_id", "gender"]
+    assert together.select(key).is_duplicated().sum() == 0  # Riket once
+    assert set(together["area_id"]) == set(varmland.area_ids) | set(orebro.area_ids)
+    compared = ["area_id", "indicator_id", "gender", "latest_value", "change", "status"]
+    for county in (varmland, orebro):
+        alone = load_report_inputs(settings, "np2022", 2022, county.county_id).progress.filter(
+            pl.col("gender") == "T"  # status's default
+        )
+        assert (
+            together.filter(pl.col("area_id").is_in(county.area_ids))
+            .select(compared)
+            .sort(compared[:3])
+            .equals(alone.select(compared).sort(compared[:3]))
+        )
 
 
 def test_a_county_added_later_is_loaded_without_touching_the_first_countys_history(
