@@ -148,12 +148,12 @@ def test_two_counties_through_a_full_and_an_incremental_refresh_with_both_report
     assert together.select(key).is_duplicated().sum() == 0  # Riket once
     assert set(together["area_id"]) == set(varmland.area_ids) | set(orebro.area_ids)
     compared = ["area_id", "indicator_id", "gender", "latest_value", "change", "status"]
-    for county in (varmland, orebro):
-        alone = load_report_inputs(settings, "np2022", 2022, county.county_id).progress.filter(
+    for scope in (varmland, orebro):
+        alone = load_report_inputs(settings, "np2022", 2022, scope.county_id).progress.filter(
             pl.col("gender") == "T"  # status's default
         )
         assert (
-            together.filter(pl.col("area_id").is_in(county.area_ids))
+            together.filter(pl.col("area_id").is_in(scope.area_ids))
             .select(compared)
             .sort(compared[:3])
             .equals(alone.select(compared).sort(compared[:3]))
