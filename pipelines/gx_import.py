@@ -29,6 +29,11 @@ from types import ModuleType
 GX_MODULE = "great_expectations"
 DEFERRED_PACKAGES = ("scipy",)  # imported by GX at import time, used by no expectation of ours
 
+# Set once, as this module is imported (in the main thread: checks imports it at module level),
+# not in the background import: the environment is not safe to change while other threads'
+# C code reads it. Before any GX context is made, also where GX was imported some other way.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
+
 
 class _DeferringFinder(importlib.abc.MetaPathFinder):
     """Finds the pure-Python modules of some packages with a loader that defers executing them.
@@ -58,16 +63,21 @@ class _DeferringFinder(importlib.abc.MetaPathFinder):
 def deferring(packages: Sequence[str]) -> Iterator[None]:
     """Modules of `packages` first imported inside the block are executed on first use."""
     finder = _DeferringFinder(packages)
-    sys.meta_path.insert(0, finder)
+    # Rebound, never edited in place: an import running in another thread iterates the list it
+    # read when it started, and an in-place removal could make it skip a finder.
+    sys.meta_path = [finder, *sys.meta_path]
     try:
         yield
     finally:
-        sys.meta_path.remove(finder)
+        sys.meta_path = [other for other in sys.meta_path if other is not finder]
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No cyclic collection inside the block (reference counting still frees what it can)."""
+    """No cyclic collection inside the block (reference counting still frees what it can).
+
+    The switch is the process's: other threads run without cyclic collection meanwhile too (in
+    a refresh, the fetch for the second or two of the import, which makes few cycles)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -79,9 +89,8 @@ def collector_paused() -> Iterator[None]:
 
 def import_great_expectations() -> ModuleType:
     """Import GX (once per process) with scipy deferred and the collector paused."""
-    # Set before any context is made, also where GX was imported some other way.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
     if GX_MODULE in sys.modules:
-        return sys.modules[GX_MODULE]
+        # Waits for an import another thread has under way rather than returning it half-done.
+        return importlib.import_module(GX_MODULE)
     with collector_paused(), deferring(DEFERRED_PACKAGES):
         return importlib.import_module(GX_MODULE)

@@ -98,14 +98,16 @@ def run_refresh(
     session.start_fetch_deadline(settings.fetch_deadline)
     docs = _DocsBuild()
     try:
-        if not settings.db_path.exists():
-            checks.preload()  # a first load is always validated: import GX while setting up
         archive = kolada.RawArchive(settings.raw_dir, run_id)
         known_areas = load_areas()
         counties = [county_areas(county_id, known_areas) for county_id in settings.county_ids]
         area_ids = followed_area_ids(counties)
         indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
+        if not settings.db_path.exists():
+            # A first load is always validated: import GX while the warehouse is made. (After
+            # the catalogs load, so that a bad catalog fails at once, not after the import.)
+            checks.preload()
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
             last_fetch = writer.last_fetch_started(FETCH_KINDS)

@@ -57,6 +57,69 @@ def test_gx_imports_with_scipy_deferred_and_the_collector_back_on() -> None:
     assert facts["finders_left"] == []
 
 
+def collections_during_import(how: str) -> int:
+    facts = run_python(
+        f"""
+        import gc, importlib, json, sys
+        sys.path.insert(0, ".")
+        from pipelines.gx_import import import_great_expectations
+        before = sum(generation["collections"] for generation in gc.get_stats())
+        {how}
+        after = sum(generation["collections"] for generation in gc.get_stats())
+        print(json.dumps({{"collections": after - before}}))
+        """
+    )
+    return int(facts["collections"])
+
+
+def test_the_collector_does_not_run_through_the_import() -> None:
+    plain = collections_during_import('importlib.import_module("great_expectations")')
+    cheap = collections_during_import("import_great_expectations()")
+    assert plain > 20  # what the pause spares
+    assert cheap <= 1  # at most the one collection due once the collector is back on
+
+
+def test_a_failed_import_restores_the_collector_and_the_finders() -> None:
+    facts = run_python(
+        """
+        import gc, json, sys
+        sys.path.insert(0, ".")
+        from pipelines import gx_import
+        finders = list(sys.meta_path)
+        gx_import.GX_MODULE = "no_such_package_for_this_test"
+        try:
+            gx_import.import_great_expectations()
+            raised = None
+        except ModuleNotFoundError as error:
+            raised = error.name
+        print(json.dumps({
+            "raised": raised,
+            "gc_enabled": gc.isenabled(),
+            "finders_restored": list(sys.meta_path) == finders,
+        }))
+        """
+    )
+    assert facts == {
+        "raised": "no_such_package_for_this_test",
+        "gc_enabled": True,
+        "finders_restored": True,
+    }
+
+
+def test_the_program_entry_point_passes_on_the_commands_exit_code() -> None:
+    """`aktuellt` is cli.main (the app, then a heap frozen for exit): codes pass through."""
+    for argv, code in ((["catalog", "list"], 0), (["status", "--bogus"], 64)):
+        done = subprocess.run(
+            [sys.executable, "-c", "import cli; cli.main()", *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == code, done.stderr
+
+
 def test_collector_stays_off_if_it_was_off() -> None:
     facts = run_python(
         """
