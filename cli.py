@@ -430,8 +430,8 @@ def status(
     recomputed = None
     if year is not None:  # recomputed from the stored values; a year without data is refused
         # Every followed county's rows, as the stored table holds them.
-        status = _recomputed_status(settings, catalog_id, year)
-        recomputed = recomputed_rows(status.progress, status.areas, status.indicators)
+        for_year = _status_for_year(settings, catalog_id, year)
+        recomputed = recomputed_rows(for_year.progress, for_year.areas, for_year.indicators)
     try:
         rows = status_rows(existing_warehouse(settings), catalog_id, area or [], gender, recomputed)
     except ValueError as error:
@@ -617,12 +617,12 @@ def _report_inputs(
         return load_report_inputs(settings, catalog_id, year, county_id)
 
 
-def _recomputed_status(settings: Settings, catalog_id: str, year: int) -> Any:
-    from reports.inputs import recompute_followed_status
+def _status_for_year(settings: Settings, catalog_id: str, year: int) -> Any:
+    from reports.inputs import followed_status_for_year
 
     existing_warehouse(settings)
     with _report_input_errors():
-        return recompute_followed_status(settings, catalog_id, year)
+        return followed_status_for_year(settings, catalog_id, year)
 
 
 @contextmanager
@@ -672,18 +672,16 @@ def sql(
     Example: aktuellt sql "SELECT area_name, period, value FROM latest_values
     WHERE series_id = 'kolada:N15428' AND area_kind = 'kommun'" --format csv
     """
-    from pipelines.warehouse import QueryFailed, QueryRefused, QueryTimedOut, read_only_query
+    from pipelines.warehouse import QueryFailed, QueryInvalid, QueryRefused, read_only_query
 
     chosen_format = resolve_choice("format", output_format, TABLE_FORMATS)
     settings = settings_from(db)
     try:
         rows = read_only_query(existing_warehouse(settings), query, timeout=timeout)
-    except QueryTimedOut as error:
-        fail(str(error), EXIT_ERROR)
-    except (QueryRefused, QueryFailed) as error:
-        # The query given is the bad input (refused, or DuckDB cannot parse or bind it); 1 would
-        # tell a script that checks failed.
-        fail(str(error), EXIT_USAGE)
+    except (QueryRefused, QueryInvalid) as error:
+        fail(str(error), EXIT_USAGE)  # the query given is the bad input
+    except QueryFailed as error:
+        fail(str(error), EXIT_ERROR)  # timed out, or DuckDB failed running it (memory, disk)
     _print_frame(rows, chosen_format, title="")
 
 

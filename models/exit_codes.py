@@ -22,5 +22,5 @@ EXIT_CODES: dict[int, str] = {
     "unexpected",
     EXIT_USAGE: "usage error: a bad option value, an unknown area, indicator, catalog or "
     "format, a missing input file or folder, a broken aktuellt.toml, filters that match "
-    "nothing, an SQL query that is refused or does not parse",
+    "nothing, an SQL query that is refused or wrong as written",
 }

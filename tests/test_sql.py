@@ -28,7 +28,14 @@ from config import load_settings
 from pipelines import warehouse
 from pipelines.adhoc import read_examples
 from pipelines.refresh import run_refresh
-from pipelines.warehouse import QueryFailed, QueryRefused, read_only_query, read_query, sandbox
+from pipelines.warehouse import (
+    QueryFailed,
+    QueryInvalid,
+    QueryRefused,
+    read_only_query,
+    read_query,
+    sandbox,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT_ROOT / "data" / "sample"
@@ -169,7 +176,7 @@ def test_the_connection_itself_refuses_files_when_the_classifier_is_bypassed(
 
 
 def test_syntax_error_shows_duckdbs_message_and_position(demo: dict[str, Any]) -> None:
-    with pytest.raises(QueryFailed) as failed:
+    with pytest.raises(QueryInvalid) as failed:
         read_only_query(demo["db"], "SELECT area_id FROM areas WHER kind = 'kommun'")
     message = str(failed.value)
     assert "syntax error" in message and "LINE 1:" in message and "^" in message
@@ -187,6 +194,37 @@ def test_sql_command_prints_a_one_line_refusal_and_a_syntax_block_without_traceb
     broken = runner.invoke(app, ["sql", "SELEC 1", "--db", str(demo["db"])])
     assert broken.exit_code == 64
     assert "Parser Error" in broken.stderr and "Traceback" not in broken.stderr
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT no_such_column FROM areas",
+        "SELECT * FROM no_such_table",
+        "SELECT CAST('x' AS INTEGER)",
+    ],
+)
+def test_a_query_wrong_as_written_is_a_usage_error(demo: dict[str, Any], query: str) -> None:
+    result = CliRunner().invoke(app, ["sql", query, "--db", str(demo["db"])])
+    assert result.exit_code == 64, result.output
+    assert "Traceback" not in result.stderr
+
+
+def test_duckdb_failing_for_other_reasons_is_exit_4_not_a_usage_error(
+    demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or exhausted memory is not the analyst's query: exit 4 as the README says."""
+
+    def disk_full(*_: Any) -> None:
+        raise duckdb.IOException("could not write to temporary file: No space left on device")
+
+    monkeypatch.setattr(sandbox, "_interruptible", disk_full)
+    with pytest.raises(QueryFailed) as failed:
+        read_only_query(demo["db"], "SELECT 1")
+    assert not isinstance(failed.value, QueryInvalid)
+    result = CliRunner().invoke(app, ["sql", "SELECT 1", "--db", str(demo["db"])])
+    assert result.exit_code == 4
+    assert "No space left on device" in result.stderr
 
 
 # --- allowed ----------------------------------------------------------------------------------

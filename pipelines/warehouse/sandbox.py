@@ -90,18 +90,38 @@ class QueryRefused(WarehouseError):
 
 
 class QueryFailed(WarehouseError):
-    """DuckDB could not parse or run the query; the message is DuckDB's own, with its position."""
+    """DuckDB could not run the query; the message is DuckDB's own, with its position."""
+
+
+class QueryInvalid(QueryFailed):
+    """The query as written is wrong: its syntax, a name, a type or a value in it."""
 
 
 class QueryTimedOut(QueryFailed):
     """The query ran past its time limit and was interrupted."""
 
 
+# DuckDB's errors that the query's own text causes, as opposed to the machine (memory, I/O).
+_ERRORS_OF_THE_QUERY = (
+    duckdb.ParserException,
+    duckdb.SyntaxException,
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ConversionException,
+    duckdb.OutOfRangeException,
+    duckdb.InvalidInputException,
+    duckdb.InvalidTypeException,
+    duckdb.TypeMismatchException,
+    duckdb.NotImplementedException,
+)
+
+
 def read_only_query(db_path: Path, sql: str, timeout: float | None = None) -> pl.DataFrame:
     """Run one user-written query on a sandboxed read-only connection and return its result.
 
-    Raises QueryRefused for anything but one reading query, QueryFailed for a syntax or other
-    DuckDB error, QueryTimedOut past `timeout` seconds; the warehouse file is never opened for
+    Raises QueryRefused for anything but one reading query, QueryInvalid for an error in the
+    query as written (syntax, names, types, values), QueryTimedOut past `timeout` seconds and
+    QueryFailed for any other DuckDB error; the warehouse file is never opened for
     writing. Ctrl-C (KeyboardInterrupt) interrupts the query at once and propagates.
     """
     statement = _one_query(sql)
@@ -117,6 +137,8 @@ def read_only_query(db_path: Path, sql: str, timeout: float | None = None) -> pl
         raise QueryRefused(
             f"refused: the query reaches outside the warehouse ({_first_line(error)})"
         ) from error
+    except _ERRORS_OF_THE_QUERY as error:
+        raise QueryInvalid(_duckdb_message(error)) from error
     except duckdb.Error as error:
         raise QueryFailed(_duckdb_message(error)) from error
     finally:
@@ -194,7 +216,7 @@ def _parse(sql: str) -> list[Any]:
     try:
         return list(duckdb.extract_statements(sql))
     except duckdb.Error as error:
-        raise QueryFailed(_duckdb_message(error)) from error
+        raise QueryInvalid(_duckdb_message(error)) from error
 
 
 def _refuse_outside_functions(con: duckdb.DuckDBPyConnection, statement: str) -> None:
