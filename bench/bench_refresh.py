@@ -12,8 +12,9 @@ county, built by scripts/build_sample.py from data/reference). Every refresh run
   that finds nothing new;
 - the minimal request count the API's limits allow (25 ids per segment, 5000 rows per page).
 
-Each figure is the median of `--rounds` rounds (default 3), the runs of a round alternating
-koladapy and aktuellt so that a noisy neighbour weighs on both sides alike.
+Each figure is the median run of `--rounds` rounds (default 3). A round runs koladapy (throttled,
+then not) and then aktuellt (full, night, weekly); rounds follow each other, so that a noisy
+neighbour weighs on both tools alike.
 
 Run: .venv/bin/python bench/bench_refresh.py [--rounds N] [--koladapy-venv DIR]
 """
@@ -136,23 +137,26 @@ def minimal_requests(server: KoladaServer, kpis: list[str], areas: list[str]) ->
 
 
 def median_of(rounds: list[Measured]) -> Measured:
-    """The round with the median wall time (its requests and detail with it)."""
+    """The run with the median wall time (the lower middle one for an even count), so that its
+    time, requests and detail are one run's; koladapy's fetch time is the median of its own."""
     ranked = sorted(rounds, key=lambda measured: measured.seconds)
     middle = ranked[(len(ranked) - 1) // 2]
-    middle.seconds = statistics.median(measured.seconds for measured in rounds)
-    if all(measured.fetch_seconds is not None for measured in rounds):
-        middle.fetch_seconds = statistics.median(
-            measured.fetch_seconds or 0.0 for measured in rounds
-        )
+    fetches = [measured.fetch_seconds for measured in rounds if measured.fetch_seconds is not None]
+    if len(fetches) == len(rounds):
+        middle.fetch_seconds = statistics.median_low(fetches)
     return middle
 
 
 def measure_round(
-    python: Path, server: KoladaServer, scratch: Path, counties: list[str], kpis: list[str]
+    python: Path,
+    server: KoladaServer,
+    scratch: Path,
+    counties: list[str],
+    areas: list[str],
+    kpis: list[str],
 ) -> dict[str, Measured]:
     """koladapy throttled and free, then aktuellt's full load, no-change night and weekly reload
     into a fresh warehouse."""
-    areas = followed_area_ids([county_areas(c) for c in counties])
     data = Path(tempfile.mkdtemp(dir=scratch))
     return {
         "throttled": run_koladapy(python, server, kpis, areas, 5.0),
@@ -166,8 +170,10 @@ def measure_round(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--koladapy-venv", type=Path, default=DEFAULT_VENV)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per figure (at least 1)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     python = koladapy_python(args.koladapy_venv)
     settings = load_settings(env={})
     kpis = kolada_kpis(load_indicators(settings))
@@ -188,7 +194,7 @@ def main() -> None:
                 print(f"\n{label}: {len(counties)} county(ies), {len(areas)} areas")
                 print(f"  minimal requests the API's limits allow: {minimal}")
                 rounds = [
-                    measure_round(python, server, Path(scratch), counties, kpis)
+                    measure_round(python, server, Path(scratch), counties, areas, kpis)
                     for _ in range(args.rounds)
                 ]
                 throttled, free, full, night, weekly = (

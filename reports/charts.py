@@ -276,7 +276,9 @@ def survey_legend_names(points: pl.DataFrame, markers: Mapping[str, str]) -> lis
 
 
 def with_known_interval(points: pl.DataFrame) -> pl.DataFrame:
-    return points.filter(pl.col("ci_low").is_not_null(), pl.col("ci_high").is_not_null())
+    """The drawn points (those with a value) whose interval is known."""
+    known = ("value", "ci_low", "ci_high")
+    return points.filter(*[pl.col(name).is_not_null() for name in known])
 
 
 def interval_whiskers(points: pl.DataFrame) -> pl.DataFrame:

@@ -82,8 +82,7 @@ def load_report_inputs(
     observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
     # The warehouse holds every followed county's rows; a report shows this county's only.
     stored = frames.progress.filter(pl.col("area_id").is_in(county.area_ids))
-    stored_years = stored["report_year"].drop_nulls().unique().to_list()
-    stored_year: int | None = stored_years[0] if len(stored_years) == 1 else None
+    stored_year = _stored_year(stored)
     year: int = report_year or stored_year or dt.date.today().year
     if report_year is not None:
         check_report_year(report_year, frames.indicators, observations)
@@ -116,36 +115,50 @@ def load_report_inputs(
 
 
 @dataclass(frozen=True)
-class RecomputedStatus:
-    """Every followed county's status rows recomputed for a report year, with the catalog's
-    indicators and the areas they name."""
+class StatusForYear:
+    """Every followed county's status rows for a report year (stored or recomputed), with the
+    catalog's indicators and the areas they name."""
 
     progress: pl.DataFrame
     indicators: pl.DataFrame
     areas: pl.DataFrame
 
 
-def recompute_followed_status(
+def followed_status_for_year(
     settings: Settings, catalog_id: str, report_year: int
-) -> RecomputedStatus:
-    """The status rows of every county followed, recomputed for `report_year` from the stored
-    values (so no later value is used) in one read and one computation, Riket once, as a
-    refresh stores them. Raises ReportYearError for a year the catalog cannot report on."""
+) -> StatusForYear:
+    """The status rows of every county followed for `report_year`: the stored ones when that is
+    their year, else recomputed from the stored values (so no later value is used) in one read
+    and one computation, Riket once, as a refresh stores them. Raises ReportYearError for a
+    year some county's values cannot report on, as a report of that county would."""
     counties = [county_areas(county_id) for county_id in settings.county_ids]
     area_ids = list(dict.fromkeys(area for county in counties for area in county.area_ids))
     frames, _ = _checked_frames(settings, catalog_id, settings.county_ids, area_ids)
     observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
-    check_report_year(report_year, frames.indicators, observations)
-    rows = method.compute_progress_of_counties(
-        frames.indicators,
-        observations,
-        frames.areas,
-        settings.county_ids,
-        settings.method,
-        report_year,
-        series=frames.series,
+    for county in counties:
+        own = observations.filter(pl.col("area_id").is_in(county.area_ids))
+        check_report_year(report_year, frames.indicators, own)
+    stored = frames.progress.filter(pl.col("area_id").is_in(area_ids))
+    rows = (
+        stored
+        if report_year == _stored_year(stored)
+        else method.compute_progress_of_counties(
+            frames.indicators,
+            observations,
+            frames.areas,
+            settings.county_ids,
+            settings.method,
+            report_year,
+            series=frames.series,
+        )
     )
-    return RecomputedStatus(conform(rows, PROGRESS_SCHEMA), frames.indicators, frames.areas)
+    return StatusForYear(conform(rows, PROGRESS_SCHEMA), frames.indicators, frames.areas)
+
+
+def _stored_year(stored: pl.DataFrame) -> int | None:
+    """The report year the stored status rows were computed for, if they agree on one."""
+    years = stored["report_year"].drop_nulls().unique().to_list()
+    return int(years[0]) if len(years) == 1 else None
 
 
 def _checked_frames(
