@@ -72,6 +72,8 @@ def read_kolada_csv(kpi: str, area_ids: list[str]) -> pl.DataFrame:
         frames.append(
             pl.read_csv(gendered, schema_overrides={"geo": pl.String, "gender": pl.String})
             .rename({kpi.lower(): "value"})
+            # The export spells gender "K"/"M" in some files and "k"/"m" in others.
+            .with_columns(pl.col("gender").str.to_uppercase())
             .filter(pl.col("gender").is_in(["K", "M"]))
         )
     if not frames:
@@ -83,6 +85,8 @@ def read_kolada_csv(kpi: str, area_ids: list[str]) -> pl.DataFrame:
                 for f in frames
             ]
         )
+        # Some files drop the ids' leading zeros ("17" for 0017, "0" for Riket); ids are 4 wide.
+        .with_columns(pl.col("geo").str.zfill(4))
         .filter(pl.col("geo").is_in(area_ids))
         .with_columns(pl.col("value").cast(pl.Float64))
     )
