@@ -627,8 +627,9 @@ def _status_for_year(settings: Settings, catalog_id: str, year: int) -> Any:
 
 @contextmanager
 def _report_input_errors() -> Iterator[None]:
-    """A year the catalog cannot report on is a usage error (64); a catalog, county or refresh
-    the warehouse lacks exits 1; the warehouse's own errors go to the command's boundary (4)."""
+    """A year the catalog cannot report on is a usage error (64), as is a catalog, county or
+    refresh the warehouse lacks (MissingInput, which the root command turns into 64); the
+    warehouse's own errors go to the command's boundary (4); any other refusal exits 1."""
     from pipelines.warehouse import WarehouseError
     from reports.inputs import ReportYearError
 

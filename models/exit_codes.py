@@ -21,6 +21,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_ERROR: "other error: warehouse, disk, a corrupt or newer warehouse file, anything "
     "unexpected",
     EXIT_USAGE: "usage error: a bad option value, an unknown area, indicator, catalog or "
-    "format, a missing input file or folder, a broken aktuellt.toml, filters that match "
-    "nothing, an SQL query that is refused or wrong as written",
+    "format, a missing input file or folder, a catalog or county the warehouse does not hold "
+    "yet, a broken aktuellt.toml, filters that match nothing, an SQL query that is refused "
+    "or wrong as written",
 }

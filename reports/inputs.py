@@ -11,6 +11,7 @@ import polars as pl
 from config import Settings
 from models.areas import county_areas
 from models.catalog import find_catalog_path, load_catalog
+from models.names import MissingInput
 from models.schema import OBSERVATION_SCHEMA, PROGRESS_SCHEMA, conform
 from pipelines import progress as method
 from pipelines.warehouse import ReportFrames, read_report_frames
@@ -165,18 +166,19 @@ def _checked_frames(
     settings: Settings, catalog_id: str, county_ids: Sequence[str], area_ids: Sequence[str]
 ) -> tuple[ReportFrames, dt.date]:
     """The warehouse rows of these areas and their data date (the last successful fetch),
-    refused with a reason when the catalog, a county's status rows or that fetch is missing."""
+    refused with a reason when the catalog, a county's status rows or that fetch is missing:
+    inputs the command needs and does not have, a usage error (exit 64) like a missing file."""
     frames = read_report_frames(settings.db_path, catalog_id, None, area_ids)
     if frames.indicators.is_empty():
-        raise ValueError(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
+        raise MissingInput(f"catalog {catalog_id!r} is not in the warehouse; run a refresh first")
     for county_id in county_ids:
         if not frames.progress["area_id"].is_in([county_id]).any():
-            raise ValueError(
+            raise MissingInput(
                 f"county {county_id} has no status rows in the warehouse; follow it "
                 "(counties in aktuellt.toml or refresh --county) and refresh first"
             )
     if frames.data_fetched_at is None:
-        raise ValueError("the warehouse has no successful refresh: the data date is unknown")
+        raise MissingInput("the warehouse has no successful refresh: the data date is unknown")
     return frames, frames.data_fetched_at.date()
 
 

@@ -166,3 +166,21 @@ def test_status_for_another_year_is_recomputed_and_a_year_without_data_refused(
     assert "--year 1990 is outside the years this catalog can report on: 2017–2025" in (
         refused.output
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["report", "--county", "0018", "--no-pdf"], "county 0018 has no status rows"),
+        (["status", "--catalog", "np2025", "--year", "2024"], "catalog 'np2025' is not in"),
+    ],
+)
+def test_what_the_warehouse_does_not_hold_is_a_missing_input(
+    built: tuple[Path, Path], tmp_path: Path, command: list[str], expected: str
+) -> None:
+    """Exit 64 like a missing file, not 1, which the exit-code table keeps for failed checks."""
+    db_path, _ = built
+    out = ["--out", str(tmp_path / "out")] if command[0] == "report" else []
+    result = CliRunner().invoke(app, [*command, *out, "--db", str(db_path)])
+    assert result.exit_code == 64, result.output
+    assert expected in result.stderr
