@@ -421,7 +421,6 @@ def status(
 
     Example: aktuellt status --area Karlstad --catalog np2022 --format csv
     """
-
     from reports.terminal import compact_status, recomputed_rows, status_rows
 
     settings = settings_from(db)

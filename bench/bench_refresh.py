@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config import load_settings  # noqa: E402
-from models.areas import county_areas  # noqa: E402
-from pipelines.refresh import followed_area_ids, kolada_kpis, load_indicators  # noqa: E402
+from models.areas import county_areas, followed_area_ids  # noqa: E402
+from pipelines.refresh import kolada_kpis, load_indicators  # noqa: E402
 from sources.kolada import MAX_IDS, PER_PAGE, chunk_ids  # noqa: E402
 from tests.kolada_server import KoladaServer, county_snapshots  # noqa: E402
 

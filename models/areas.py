@@ -7,6 +7,7 @@ The table `areas.csv` beside this file is built from real Kolada metadata by
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,8 @@ def county_areas(county_id: str, areas: dict[str, Area] | None = None) -> County
     return County(
         region=region, municipalities=municipalities, riket=areas[RIKET_ID], mean_group=groups[0]
     )
+
+
+def followed_area_ids(counties: Sequence[County]) -> list[str]:
+    """Every area of the followed counties once (Riket is shared), in the counties' order."""
+    return list(dict.fromkeys(area for county in counties for area in county.area_ids))

@@ -936,24 +936,13 @@ def compute_progress(
     ).drop("county_id")
 
 
-def compute_progress_of_counties(
-    indicators: pl.DataFrame,
-    observations: pl.DataFrame,
-    areas: pl.DataFrame,
-    county_ids: Sequence[str],
-    settings: MethodSettings,
-    report_year: int,
-    series: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Status rows (PROGRESS_SCHEMA) of every followed county, as the warehouse stores them:
-    each county's own areas, and Riket once, from the first county in `county_ids` (Riket's rows
+def as_stored(rows_by_county: pl.DataFrame, county_ids: Sequence[str]) -> pl.DataFrame:
+    """compute_progress_by_county's rows as the warehouse stores them (PROGRESS_SCHEMA): each
+    county's own areas, and Riket once, from the first county in `county_ids` (Riket's rows
     differ between counties only in their county comparison value)."""
     order = {county_id: position for position, county_id in enumerate(county_ids)}
-    rows = compute_progress_by_county(
-        indicators, observations, areas, county_ids, settings, report_year, series
-    )
     return (
-        rows.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
+        rows_by_county.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
         .unique(subset=ROW_KEY, keep="first", maintain_order=True)
         .drop("county_id")
     )

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from config import Settings
-from models.areas import County, county_areas, load_areas
+from models.areas import County, county_areas, followed_area_ids, load_areas
 from models.catalog import CatalogError, indicators_frame, load_catalogs, series_read_by
 from models.exit_codes import (
     EXIT_BUSY,
@@ -116,7 +116,8 @@ def run_refresh(
             if kind == "incremental" and last_fetch is not None:
                 result.from_date = last_fetch.date() - INCREMENTAL_MARGIN
             full_load = kind != "incremental"
-            new_counties = [] if full_load else _new_counties(writer, counties, kpis)
+            held = writer.current_counts(_kolada_ids(kpis))  # values per area before this run
+            new_counties = [] if full_load else _new_counties(held, counties)
             if new_counties:
                 result.notes.append(
                     "new count" + ("ies" if len(new_counties) > 1 else "y")
@@ -140,12 +141,7 @@ def run_refresh(
             result.notes += _discontinued_notes(series)
             expected = writer.series_with_values(_kolada_ids(kpis)) if full_load else []
             previous_counts = (
-                {
-                    c.county_id: writer.current_counts(_kolada_ids(kpis), c.area_ids)
-                    for c in counties
-                }
-                if full_load
-                else {}
+                {c.county_id: _held_in(held, c.area_ids) for c in counties} if full_load else {}
             )
             step("loading history")
             try:
@@ -292,23 +288,18 @@ class _DocsBuild:
             raise error
 
 
-def followed_area_ids(counties: Sequence[County]) -> list[str]:
-    """Every area of the followed counties once (Riket is shared), in the counties' order."""
-    return list(dict.fromkeys(area for county in counties for area in county.area_ids))
+def _held_in(held: Mapping[str, int], area_ids: Iterable[str]) -> int:
+    """The values these areas hold, from the per-area counts (WarehouseWriter.current_counts)."""
+    return sum(held.get(area_id, 0) for area_id in area_ids)
 
 
-def _new_counties(
-    writer: WarehouseWriter, counties: Sequence[County], kpis: Sequence[str]
-) -> list[County]:
+def _new_counties(held: Mapping[str, int], counties: Sequence[County]) -> list[County]:
     """Counties whose own areas (not the shared Riket) hold no Kolada values yet."""
-    series = _kolada_ids(kpis)
     return [
         county
         for county in counties
-        if writer.current_counts(
-            series, [a for a in county.area_ids if a != county.riket.area_id]
-        ) == 0
-    ]  # fmt: skip
+        if _held_in(held, (a for a in county.area_ids if a != county.riket.area_id)) == 0
+    ]
 
 
 def _fetch_plan(
@@ -474,7 +465,7 @@ def derive_status(
     areas = _areas_frame()
     last = writer.last_successful_run()
     previous_indicators = writer.indicators()
-    rows = progress.compute_progress_of_counties(
+    by_county = progress.compute_progress_by_county(
         indicators,
         writer.current_observations(),
         areas,
@@ -483,6 +474,7 @@ def derive_status(
         report_year or now.year,
         series=writer.series(),
     )
+    rows = progress.as_stored(by_county, settings.county_ids)
     changes = progress.status_changes(
         writer.previous_progress(),
         rows,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from config import Settings
-from models.areas import county_areas
+from models.areas import county_areas, followed_area_ids
 from models.catalog import find_catalog_path, load_catalog
 from models.names import MissingInput
 from models.schema import OBSERVATION_SCHEMA, PROGRESS_SCHEMA, conform
@@ -133,17 +133,17 @@ def followed_status_for_year(
     and one computation, Riket once, as a refresh stores them. Raises ReportYearError for a
     year some county's values cannot report on, as a report of that county would."""
     counties = [county_areas(county_id) for county_id in settings.county_ids]
-    area_ids = list(dict.fromkeys(area for county in counties for area in county.area_ids))
+    area_ids = followed_area_ids(counties)
     frames, _ = _checked_frames(settings, catalog_id, settings.county_ids, area_ids)
     observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
     for county in counties:
         own = observations.filter(pl.col("area_id").is_in(county.area_ids))
         check_report_year(report_year, frames.indicators, own)
     stored = frames.progress.filter(pl.col("area_id").is_in(area_ids))
-    rows = (
-        stored
-        if report_year == _stored_year(stored)
-        else method.compute_progress_of_counties(
+    if report_year == _stored_year(stored):
+        rows = stored
+    else:
+        by_county = method.compute_progress_by_county(
             frames.indicators,
             observations,
             frames.areas,
@@ -152,7 +152,7 @@ def followed_status_for_year(
             report_year,
             series=frames.series,
         )
-    )
+        rows = method.as_stored(by_county, settings.county_ids)
     return StatusForYear(conform(rows, PROGRESS_SCHEMA), frames.indicators, frames.areas)
 
 

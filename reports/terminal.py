@@ -9,7 +9,6 @@ import polars as pl
 
 from models.areas import load_areas
 from models.names import NothingMatches, resolve_areas, resolve_choice
-from models.schema import PROGRESS_KEY
 from models.swedish import GENDER_NAMES, format_number
 from pipelines.warehouse import read_status_rows
 
@@ -24,11 +23,10 @@ STATUS_COLUMNS = (
 def recomputed_rows(
     progress: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
 ) -> pl.DataFrame:
-    """Status rows recomputed for another report year, shaped as read_status_rows's. `progress`
-    may hold several counties' rows; Riket, in every county's, is kept once."""
+    """Status rows recomputed for another report year (PROGRESS_SCHEMA, as stored: Riket once),
+    shaped as read_status_rows's."""
     return (
-        progress.unique(subset=list(PROGRESS_KEY), keep="first", maintain_order=True)
-        .join(areas.select("area_id", "kind", area_name="name"), on="area_id")
+        progress.join(areas.select("area_id", "kind", area_name="name"), on="area_id")
         .join(
             indicators.select("catalog_id", "indicator_id", "title", "goal_area"),
             on=["catalog_id", "indicator_id"],

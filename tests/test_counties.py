@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from config import Settings, load_settings
-from models.areas import county_areas
-from pipelines.refresh import followed_area_ids, kolada_kpis, load_indicators, run_refresh
+from models.areas import county_areas, followed_area_ids
+from pipelines.refresh import kolada_kpis, load_indicators, run_refresh
 from pipelines.warehouse import read_query
 from reports.inputs import load_report_inputs
 from sources.http import PoliteSession, make_session
