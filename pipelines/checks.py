@@ -9,20 +9,17 @@ written under the checks folder when asked (`build_docs`: when results changed, 
 `aktuellt checks docs`).
 
 Importing GX costs seconds, so nothing here imports it at module level: a night with nothing new
-never pays for it, `preload` starts the import in the background while the network is busy, and
-`pipelines.gx_import` makes the import itself cheaper.
+never pays for it, a refresh runs it in a worker process on the other core
+(`pipelines.validation`), and `pipelines.gx_import` makes the import itself cheaper.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import json
 import logging
 import shutil
-import sys
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +30,7 @@ import polars as pl
 from models.catalog import SHARE_UNITS, series_read_by
 from models.schema import OBSERVATION_KEY, OBSERVATION_SCHEMA
 from models.warehouse_schema import CHECK_RESULTS_SCHEMA
-from pipelines.gx_import import GX_MODULE, import_great_expectations
+from pipelines.gx_import import import_great_expectations
 
 FIRST_PERIOD = 1950
 MAX_SHRINK = 0.2  # a full load with 20 % fewer values than the last one is suspicious
@@ -45,40 +42,10 @@ OUTCOME_COLUMNS = ("expectation", "severity", "success", "unexpected_count")
 
 log = logging.getLogger("aktuellt.checks")
 
-_preloading: list[threading.Thread] = []  # the background import, while one was started
-_preload_lock = threading.Lock()  # fetching threads may all ask for the import at once
-
-
-def preload() -> threading.Thread | None:
-    """Start importing GX in a background thread, so that its seconds overlap the network wait.
-
-    Returns the thread, or None when GX is imported (or being imported) already; safe to call
-    from several threads at once. Not a daemon:
-    a run that ends before the import does waits for it rather than tearing down a
-    half-imported module. Every use of GX here waits for this thread first (`_gx_ready`): GX's
-    package imports itself circularly and breaks when two threads import it at once.
-    """
-    with _preload_lock:
-        if GX_MODULE in sys.modules or _preloading:
-            return None
-        thread = threading.Thread(target=_import_quietly, name="gx-import", daemon=False)
-        _preloading.append(thread)
-        thread.start()
-        return thread
-
-
-def _import_quietly() -> None:
-    # A failed import leaves nothing behind; the validation's own import then raises it there.
-    with contextlib.suppress(Exception):
-        import_great_expectations()
-
 
 def _gx_ready() -> None:
-    """Wait for a background import of GX to finish, or import GX here, before this thread
-    touches GX (the `import great_expectations` statements after this are then free)."""
-    while _preloading:
-        _preloading[0].join()
-        _preloading.pop(0)
+    """Import GX (once per process, at the lowest cost) before this module touches it: the
+    `import great_expectations` statements after this are then free."""
     import_great_expectations()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from models.exit_codes import (
 from models.schema import OBSERVATION_SCHEMA, conform
 from models.warehouse_schema import AREAS_SCHEMA, OUTCOME_NO_CHANGE, OUTCOME_SUCCESS
 from pipelines import checks, progress, warehouse
+from pipelines.validation import Validation, ValidationFailed
 from pipelines.warehouse import WarehouseWriter
 from sources import kolada
 from sources.http import PoliteSession, make_session
@@ -74,6 +74,7 @@ def run_refresh(
     now: dt.datetime | None = None,
     step: Step | None = None,
     session: PoliteSession | None = None,
+    validation: Validation | None = None,
 ) -> RefreshResult:
     """Run one refresh of every followed county; never raises for expected failures, the
     result says what happened.
@@ -85,6 +86,8 @@ def run_refresh(
     Great Expectations) happens only when the batch changes something.
 
     `session` defaults to the polite production session; tests pass one with short backoffs.
+    `validation` is one the caller has started already (the CLI starts a first load's before it
+    imports this module); the run ends it either way.
     """
     now = now or dt.datetime.now(dt.UTC)
     step = step or (lambda message: log.info(message))
@@ -96,18 +99,18 @@ def run_refresh(
     # The settings bound the fetch in wall-clock time, so a drip-fed answer cannot hold the lock.
     session.request_deadline = settings.request_deadline
     session.start_fetch_deadline(settings.fetch_deadline)
-    docs = _DocsBuild()
+    validation = validation or Validation(settings.logs_dir)
     try:
+        if not settings.db_path.exists():
+            # A first load is always validated: its worker imports GX from now on, on the
+            # other core (a bad catalog found next only ends it).
+            validation.prepare()
         archive = kolada.RawArchive(settings.raw_dir, run_id)
         known_areas = load_areas()
         counties = [county_areas(county_id, known_areas) for county_id in settings.county_ids]
         area_ids = followed_area_ids(counties)
         indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
-        if not settings.db_path.exists():
-            # A first load is always validated: import GX while the warehouse is made. (After
-            # the catalogs load, so that a bad catalog fails at once, not after the import.)
-            checks.preload()
         warehouse.ensure_warehouse(settings.db_path)
         with warehouse.open_for_refresh(settings.db_path) as writer:
             last_fetch = writer.last_fetch_started(FETCH_KINDS)
@@ -124,16 +127,16 @@ def run_refresh(
                     + f" fetched in full: {', '.join(c.county_id for c in new_counties)}"
                 )  # fmt: skip
             if last_fetch is None or new_counties:
-                # New values will certainly arrive: overlap the import with the network. (A
-                # reload of counties already held imports it only once something changed.)
-                checks.preload()
+                # New values will certainly arrive: overlap GX with the network. (A reload of
+                # counties already held starts it only once something changed.)
+                validation.prepare()
             step(
                 f"fetching {len(kpis)} KPIs for {len(area_ids)} areas of "
                 f"{len(counties)} count{'ies' if len(counties) > 1 else 'y'} ({kind})"
             )
             plan = _fetch_plan(counties, new_counties, result.from_date)
-            # On an incremental night the first page with values starts the import.
-            on_values = checks.preload if not full_load else (lambda: None)
+            # On an incremental night the first page with values starts the validation.
+            on_values = validation.prepare if not full_load else (lambda: None)
             batch, series = _fetch(
                 settings, snapshot, session, kpis, plan, archive, on_values=on_values
             )
@@ -171,8 +174,9 @@ def run_refresh(
                 result.notes.append(NOT_VALIDATED)
             else:
                 step(f"checking {batch.height} values")
-                report = checks.check_observations(
+                report = validation.check(
                     batch,
+                    writer.last_check_results(SUITE),
                     suite=SUITE,
                     run_id=run_id,
                     checks_dir=settings.checks_dir,
@@ -183,10 +187,8 @@ def run_refresh(
                     expected_series=expected,
                 )
                 result.check_report = report
-                if checks.outcomes_changed(writer.last_check_results(SUITE), report.results):
-                    docs.start(settings.checks_dir, report)
                 if not report.passed:
-                    docs.wait()
+                    validation.docs_built()
                     raise ChecksFailed(report)
                 if refused is not None:
                     raise refused
@@ -221,7 +223,7 @@ def run_refresh(
                 result.message = "; ".join(
                     ["nothing new: values and status rows are unchanged", *skipped]
                 )
-            docs.wait()
+            validation.docs_built()
             writer.record_run(_run_record(result, now, settings, outcome=result.outcome))
             step("publishing")
         result.exit_code = EXIT_OK
@@ -236,12 +238,13 @@ def run_refresh(
         result.outcome, result.exit_code = "source_failed", EXIT_SOURCE_FAILED
         result.message = f"Kolada failed: {error}; the warehouse is unchanged"
         _record_unpublished(settings, result, now)
-    except (CatalogError, ValueError, OSError, warehouse.WarehouseError) as error:
+    except (CatalogError, ValueError, OSError, warehouse.WarehouseError, ValidationFailed) as error:
         result.outcome, result.exit_code = "error", EXIT_ERROR
         result.message = f"{type(error).__name__}: {error}; the warehouse is unchanged"
         log.exception("refresh failed")
         _record_unpublished(settings, result, now)
-    docs.join()
+    finally:
+        validation.close()
     log.info(
         "refresh finished",
         extra={
@@ -253,39 +256,6 @@ def run_refresh(
 
 NOT_VALIDATED = "no value changed, so no validation ran and no data docs were rebuilt"
 NOT_RECOMPUTED = "status rows not recomputed (same values, catalogs, method, year and counties)"
-
-
-class _DocsBuild:
-    """Renders the data docs in a thread while the status rows are computed: rendering is
-    Python (GX and Jinja2) and the status mostly polars, which runs without the GIL. `wait`
-    joins it and raises what it raised, so a run never publishes without its docs."""
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def start(self, checks_dir: Path, report: checks.CheckReport) -> None:
-        def build() -> None:
-            try:
-                checks.build_docs(checks_dir, report)
-            except BaseException as error:  # re-raised by wait, in the refresh's thread
-                self._error = error
-
-        self._thread = threading.Thread(target=build, name="gx-docs")
-        self._thread.start()
-
-    def join(self) -> None:
-        """Wait for the rendering without raising (a run that already failed for another
-        reason keeps that reason)."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def wait(self) -> None:
-        self.join()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
 
 
 def _held_in(held: Mapping[str, int], area_ids: Iterable[str]) -> int:

@@ -189,16 +189,22 @@ def test_a_county_added_later_is_loaded_without_touching_the_first_countys_histo
     assert {"1880", "0018"} <= status_areas(both)
 
 
-def test_a_night_with_nothing_new_neither_validates_nor_imports_great_expectations(
+def test_a_night_with_nothing_new_neither_validates_nor_starts_great_expectations(
     tmp_path: Path, two_counties: KoladaServer
 ) -> None:
     settings = settings_for(tmp_path, two_counties, [VARMLAND, OREBRO])
     assert run_refresh(settings, full=True, session=quick_session()).exit_code == 0
     docs = sorted(p.stat().st_mtime_ns for p in settings.checks_dir.rglob("*.html"))
     program = (
-        "import atexit, sys\n"
+        "import atexit, subprocess, sys\n"
+        "started = []\n"
+        "class Counted(subprocess.Popen):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        started.append(args)\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "subprocess.Popen = Counted\n"
         "atexit.register(lambda: print('GX imported:', 'great_expectations' in sys.modules,"
-        " file=sys.stderr))\n"
+        " 'processes started:', len(started), file=sys.stderr))\n"
         "from cli import app\n"
         "app()\n"
     )
@@ -217,7 +223,7 @@ def test_a_night_with_nothing_new_neither_validates_nor_imports_great_expectatio
         )
 
         assert night.returncode == 0, night.stderr
-        assert "GX imported: False" in night.stderr
+        assert "GX imported: False processes started: 0" in night.stderr  # no check worker
         assert "no_change" in night.stdout and "no validation ran" in night.stdout
         assert "status rows not recomputed" in night.stdout
         assert sorted(p.stat().st_mtime_ns for p in settings.checks_dir.rglob("*.html")) == docs
