@@ -8,8 +8,8 @@ the kill moments fall inside the refresh rather than in Python's start-up:
 * kill trials: Kolada revises a value, a full or incremental refresh starts, and is SIGKILLed
   at a random moment of its run. The trial holds when the warehouse is readable right after,
   its current values equal the state before the run or the state the next (clean) run leaves,
-  the lock is free, no check worker (pipelines.validation) outlives the killed run by more
-  than a second, and that next run exits 0.
+  the lock is free, no check worker the run had started (pipelines.check_worker) outlives it by
+  more than a second, and that next run exits 0.
 * fault trials: each API fault (429, 500, dropped connection, truncated JSON, a body cut off
   mid-stream, a drip-fed body, a next_url cycle) switched on for a run. The trial holds when
   the run ends with 0 (the fault was retried away) or 2 (source failed) within its deadline,
@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config import Settings, load_settings  # noqa: E402
+from pipelines.check_worker import WORKER_PROGRAM  # noqa: E402
 from pipelines.refresh import run_refresh  # noqa: E402
-from pipelines.validation import WORKER_PROGRAM  # noqa: E402
 from pipelines.warehouse import lock_path, read_query  # noqa: E402
 from tests.kolada_server import KoladaServer  # noqa: E402
+from tests.processes import Process, children_of, command_line, ends_within  # noqa: E402
 
 # Runs are forked from a forkserver: a clean single-threaded process that has imported this
 # module (and so the refresh) once. Not Great Expectations: each run validates in its own check
@@ -130,10 +131,12 @@ def kill_trial(number: int, settings: Settings, full: bool, after: float) -> Tri
     child = start(settings, full)
     time.sleep(after)
     finished = not child.is_alive()
+    workers: list[Process] = []
     if child.pid is not None and not finished:
+        workers = [p for p in children_of(child.pid) if WORKER_PROGRAM in command_line(p)]
         os.kill(child.pid, signal.SIGKILL)
     child.join()
-    orphans = workers_left(seconds=1.0)
+    orphans = [worker for worker in workers if not ends_within(worker, seconds=1.0)]
     try:
         right_after = fingerprint(db)
     except Exception as error:  # the very thing a trial looks for
@@ -149,7 +152,7 @@ def kill_trial(number: int, settings: Settings, full: bool, after: float) -> Tri
     verdict = "held" if held else "NOT HELD"
     return Trial(
         name, held, f"{name}{note}: {verdict}, state {state}, next run exit {code}, "
-        f"lock {'held' if locked else 'free'}, check workers left {len(orphans)}"
+        f"lock {'held' if locked else 'free'}, check workers {len(workers)}, left {len(orphans)}"
     )  # fmt: skip
 
 
@@ -199,39 +202,6 @@ def run(settings: Settings, full: bool) -> tuple[int, float]:
         child.join()
         return -1, time.monotonic() - started
     return int(child.exitcode or 0), time.monotonic() - started
-
-
-def workers_left(seconds: float) -> list[int]:
-    """Check workers still running after `seconds` (trials run one at a time, so any is the
-    killed run's); those found are killed, so that one trial's leftover fails only that trial."""
-    deadline = time.monotonic() + seconds
-    while True:
-        left = [pid for pid in _worker_pids() if _running(pid)]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    return left
-
-
-def _worker_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and WORKER_PROGRAM.encode() in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
-        except OSError:
-            pass  # ended while we looked
-    return pids
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")  # a zombie has ended; it only waits to be reaped
 
 
 def fingerprint(db: Path) -> str:

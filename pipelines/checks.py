@@ -43,12 +43,6 @@ OUTCOME_COLUMNS = ("expectation", "severity", "success", "unexpected_count")
 log = logging.getLogger("aktuellt.checks")
 
 
-def _gx_ready() -> None:
-    """Import GX (once per process, at the lowest cost) before this module touches it: the
-    `import great_expectations` statements after this are then free."""
-    import_great_expectations()
-
-
 @dataclass(frozen=True)
 class CheckReport:
     suite: str
@@ -163,7 +157,7 @@ def _expectations(
     check_not_all_null: bool,
     expected_series: Sequence[str] = (),
 ) -> list[Any]:
-    _gx_ready()
+    import_great_expectations()  # once per process; the imports below are then free
     import great_expectations.expectations as gxe  # heavy import: only when checking
     from great_expectations.expectations.metadata_types import FailureSeverity
     from great_expectations.expectations.row_conditions import Column
@@ -220,7 +214,7 @@ def _expectations(
 
 
 def _context(checks_dir: Path) -> Any:
-    _gx_ready()
+    import_great_expectations()  # once per process; the imports below are then free
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -233,7 +227,7 @@ def _context(checks_dir: Path) -> Any:
 def _validate(
     frame: pl.DataFrame, suite: str, run_id: str, checks_dir: Path, expectations: list[Any]
 ) -> CheckReport:
-    _gx_ready()
+    import_great_expectations()  # once per process; the imports below are then free
     import great_expectations as gx
 
     try:
@@ -309,7 +303,7 @@ def _remove_gx_configuration(checks_dir: Path) -> None:
 
 
 def _gx_run_id(run_id: str) -> Any:
-    _gx_ready()
+    import_great_expectations()  # once per process; the imports below are then free
     from great_expectations.core.run_identifier import RunIdentifier
 
     return RunIdentifier(run_name=run_id)

@@ -31,12 +31,12 @@ GX_MODULE = "great_expectations"
 DEFERRED_PACKAGES = ("scipy",)  # imported by GX at import time, used by no expectation of ours
 # Also imported by GX for its KL-divergence expectation only (0,15–0,25 s), but used by this
 # project's charts, which several report threads draw at once: deferred only where no thread
-# but GX's can touch it (the refresh's check worker, pipelines.validation).
+# but GX's can touch it (the refresh's check worker, pipelines.check_worker).
 SINGLE_THREAD_DEFERRED = (*DEFERRED_PACKAGES, "altair")
 
 # Set once, as this module is imported (in the main thread: checks imports it at module level),
-# not in the background import: the environment is not safe to change while other threads'
-# C code reads it. Before any GX context is made, also where GX was imported some other way.
+# not where GX is imported: the environment is not safe to change while other threads' C code
+# reads it. Before any GX context is made, also where GX was imported some other way.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # never phone home
 
 
@@ -82,7 +82,7 @@ def collector_paused() -> Iterator[None]:
     """No cyclic collection inside the block (reference counting still frees what it can).
 
     The switch is the process's: other threads run without cyclic collection meanwhile too (in
-    a refresh, the fetch for the second or two of the import, which makes few cycles)."""
+    the check worker, the thread that reads the request, which makes few cycles)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

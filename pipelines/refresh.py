@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,9 @@ def run_refresh(
         indicators = load_indicators(settings)
         kpis = kolada_kpis(indicators)
         warehouse.ensure_warehouse(settings.db_path)
-        with warehouse.open_for_refresh(settings.db_path) as writer:
+        # The validation ends before the lock is released (contexts exit last first): no docs
+        # of this run are still being written when the next run may start.
+        with warehouse.open_for_refresh(settings.db_path) as writer, closing(validation):
             last_fetch = writer.last_fetch_started(FETCH_KINDS)
             if kind == "incremental" and last_fetch is None:
                 kind = result.kind = "full"  # nothing to be incremental against yet
@@ -188,7 +191,11 @@ def run_refresh(
                 )
                 result.check_report = report
                 if not report.passed:
-                    validation.docs_built()
+                    try:
+                        validation.docs_built()
+                    except ValidationFailed as error:  # the failed checks are the news
+                        log.warning("data docs not rendered: %s", error)
+                        result.notes.append(f"data docs not rendered: {error}")
                     raise ChecksFailed(report)
                 if refused is not None:
                     raise refused

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from pipelines import validation
+from pipelines.check_worker import WORKER_PROGRAM, CheckRequest
 from pipelines.checks import empty_results
 from pipelines.warehouse import read_query
 from tests.kolada_server import KoladaServer
+from tests.processes import Process, children_of, command_line, ends_within
 from tests.test_checks import COUNTY, GOOD, SHARE, batch
 
 from .conftest import PROJECT_ROOT
@@ -32,18 +33,19 @@ SAMPLE = PROJECT_ROOT / "data" / "sample"
 pytestmark = pytest.mark.slow
 
 # Runs `aktuellt` in this interpreter with optional changes first, and says at exit whether this
-# process imported GX and how many processes it started.
+# process imported GX, how many processes it started and how many of them are still running.
 PROGRAM = """
 import atexit, json, subprocess, sys
 started = []
-popen = subprocess.Popen
-class Counted(popen):
+class Counted(subprocess.Popen):
     def __init__(self, *args, **kwargs):
-        started.append(args[0])
         super().__init__(*args, **kwargs)
+        started.append(self)
 subprocess.Popen = Counted
 atexit.register(lambda: print(json.dumps({
-    "gx_imported": "great_expectations" in sys.modules, "started": len(started)
+    "gx_imported": "great_expectations" in sys.modules,
+    "started": len(started),
+    "running": sum(process.poll() is None for process in started),
 }), file=sys.stderr))
 from pipelines import validation
 CHANGES
@@ -98,7 +100,7 @@ def test_a_first_load_is_validated_in_a_worker_and_this_process_never_imports_gx
     done = refresh(data, "--snapshot", str(SAMPLE))
 
     assert done.returncode == 0, done.stderr
-    assert facts(done) == {"gx_imported": False, "started": 1}
+    assert facts(done) == {"gx_imported": False, "started": 1, "running": 0}
     assert "checks passed" in done.stdout and "failed 0" in done.stdout
     db = data / "warehouse" / "aktuellt.duckdb"
     results = read_query(db, "SELECT success, severity FROM check_results")
@@ -153,11 +155,11 @@ def test_an_error_in_the_worker_is_named_and_its_traceback_logged(tmp_path: Path
     data = tmp_path / "data"
     fails = (
         "validation.WORKER_PROGRAM = '''\n"
-        "from pipelines import checks, validation\n"
+        "from pipelines import check_worker, checks\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError('GX broke')\n"
         "checks.check_observations = broken\n"
-        "validation.serve()\n"
+        "check_worker.serve()\n"
         "'''"
     )
     done = refresh(data, "--snapshot", str(SAMPLE), changes=fails)
@@ -172,7 +174,8 @@ def test_an_error_in_the_worker_is_named_and_its_traceback_logged(tmp_path: Path
     assert "in broken" in worker_lines[0]["traceback"]
 
 
-def test_a_killed_refresh_takes_its_worker_with_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", ["importing", "checking"])
+def test_a_killed_refresh_takes_its_worker_with_it(tmp_path: Path, moment: str) -> None:
     data = tmp_path / "data"
     parent = subprocess.Popen(
         command(data, "--snapshot", str(SAMPLE)),
@@ -183,9 +186,11 @@ def test_a_killed_refresh_takes_its_worker_with_it(tmp_path: Path) -> None:
     )
     try:
         worker = _wait_for_worker_of(parent)
-        parent.kill()  # while the worker imports GX or validates
+        if moment == "checking":  # the batch has been sent: GX validates or renders docs
+            _wait_for_log_line(data / "logs" / "aktuellt.log", "checking", parent)
+        parent.kill()
         parent.wait()
-        assert _ends_within(worker, seconds=10), f"worker {worker} outlived its refresh"
+        assert ends_within(worker, seconds=10), "the check worker outlived its refresh"
     finally:
         parent.kill()
         parent.wait()
@@ -193,10 +198,11 @@ def test_a_killed_refresh_takes_its_worker_with_it(tmp_path: Path) -> None:
     assert refresh(data, "--snapshot", str(SAMPLE)).returncode == 0
 
 
-def test_closing_a_worker_that_got_no_batch_ends_it_at_once_mid_import() -> None:
-    worker = validation.CheckWorker.start(None)
-    worker.close()  # the catalog was bad, say: the worker is still importing GX
-    assert worker._process.returncode == 0  # it ended itself; it was not killed
+def test_closing_a_worker_that_got_no_batch_ends_it_by_itself() -> None:
+    worker = validation.CheckWorker.start()
+    time.sleep(0.3)  # the worker is importing GX, as when a bad catalog ends the run early
+    worker.close()
+    assert worker.exit_code == 0  # it ended on its stdin closing; it was not killed (-9)
 
 
 def test_the_worker_and_this_process_validate_alike(
@@ -209,12 +215,10 @@ def test_the_worker_and_this_process_validate_alike(
         "share_series": [SHARE],
         "county_scopes": {"0017": COUNTY},
     }
-    worker = validation.CheckWorker.start(None)
+    worker = validation.CheckWorker.start()
     try:
         elsewhere = worker.check(
-            validation.CheckRequest(
-                frame, empty_results(), {**options, "checks_dir": tmp_path / "worker"}
-            )
+            CheckRequest(frame, empty_results(), {**options, "checks_dir": tmp_path / "worker"})
         )
         worker.docs_built()
     finally:
@@ -238,50 +242,20 @@ def test_the_worker_and_this_process_validate_alike(
     assert elsewhere.docs_index is not None and local.docs_index is not None
 
 
-def _wait_for_worker_of(parent: subprocess.Popen[bytes]) -> int:
+def _wait_for_worker_of(parent: subprocess.Popen[bytes]) -> Process:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for pid in _children_of(parent.pid):
-            if "pipelines.validation" in _cmdline(pid):
-                return pid
-        if parent.poll() is not None:
-            break
+    while time.monotonic() < deadline and parent.poll() is None:
+        for child in children_of(parent.pid):
+            if WORKER_PROGRAM in command_line(child):
+                return child
         time.sleep(0.01)
     raise AssertionError("the refresh started no check worker")
 
 
-def _children_of(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if stat is not None and int(stat[1]) == pid:
-                children.append(int(entry.name))
-    return children
-
-
-def _stat(pid: int) -> list[str] | None:
-    """State and parent pid from /proc/<pid>/stat, or None when the process is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text.rpartition(")")[2].split()[:2]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _ends_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        stat = _stat(pid)
-        if stat is None or stat[0] in ("Z", "X"):  # gone, or a zombie waiting to be reaped
-            return True
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)  # not left behind by the test either
-    return False
+def _wait_for_log_line(log: Path, text: str, parent: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and parent.poll() is None:
+        if log.exists() and text in log.read_text(encoding="utf-8"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the refresh never logged {text!r}")
