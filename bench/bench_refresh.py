@@ -8,13 +8,16 @@ county, built by scripts/build_sample.py from data/reference). Every refresh run
   default throttle of 5 requests/s and without, in a virtual environment of the bench's own
   (created under /tmp on first use; koladapy is no dependency of the project);
 - `aktuellt refresh --full` into an empty warehouse for one county and for all 21;
+- the floor under a full refresh: Great Expectations' part alone (import, validate the loaded
+  batch, render its docs) in a fresh process, which the refresh's check worker runs on the
+  other core while the refresh does the rest;
 - the no-change night (`aktuellt refresh` right after) for both, and the weekly `--full` reload
   that finds nothing new;
 - the minimal request count the API's limits allow (25 ids per segment, 5000 rows per page).
 
 Each figure is the median run of `--rounds` rounds (default 3). A round runs koladapy (throttled,
-then not) and then aktuellt (full, night, weekly); rounds follow each other, so that a noisy
-neighbour weighs on both tools alike.
+then not) and then aktuellt (full, GX alone, night, weekly); rounds follow each other, so that a
+noisy neighbour weighs on both tools alike.
 
 Run: .venv/bin/python bench/bench_refresh.py [--rounds N] [--koladapy-venv DIR]
 """
@@ -61,6 +64,33 @@ metadata = api.get_kpis(kpis.split(","))
 done = time.perf_counter()
 print(json.dumps({"import": imported - started, "fetch": done - imported,
                   "records": len(values), "kpis": len(metadata)}))
+"""
+
+# Runs in the project's environment: only Great Expectations' part of a first load (import it,
+# validate the loaded batch, render its docs) in a fresh process, the floor under a refresh that
+# validates, whatever it overlaps. Reads the batch from the warehouse a full refresh left.
+GX_FLOOR_PROGRAM = """
+import json, sys, tempfile
+from pathlib import Path
+import polars as pl
+from models.areas import county_areas
+from models.schema import OBSERVATION_SCHEMA, conform
+from pipelines import checks
+from pipelines.gx_import import SINGLE_THREAD_DEFERRED, import_great_expectations
+from pipelines.warehouse import read_query
+import_great_expectations(SINGLE_THREAD_DEFERRED)
+db, counties = Path(sys.argv[1]), sys.argv[2:]
+batch = conform(
+    read_query(db, "SELECT * FROM current_observations").with_columns(is_deleted=pl.lit(False)),
+    OBSERVATION_SCHEMA,
+)
+checks_dir = Path(tempfile.mkdtemp())
+report = checks.check_observations(
+    batch, suite="kolada_values", run_id="floor", checks_dir=checks_dir, share_series=[],
+    county_scopes={c: county_areas(c).area_ids for c in counties}, full=True,
+)
+checks.build_docs(checks_dir, report)
+print(json.dumps({"values": batch.height, "passed": report.passed}))
 """
 
 
@@ -127,6 +157,21 @@ def run_aktuellt(server: KoladaServer, data: Path, counties: list[str], full: bo
     return Measured("", wall, requests, outcome.group(1) if outcome else "")
 
 
+def run_gx_floor(data: Path, counties: list[str]) -> Measured:
+    db = data / "warehouse" / "aktuellt.duckdb"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(AKTUELLT.with_name("python")), "-P", "-c", GX_FLOOR_PROGRAM, str(db), *counties],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measured("", wall, 0, f"{figures['values']} values validated")
+
+
 def minimal_requests(server: KoladaServer, kpis: list[str], areas: list[str]) -> int:
     pages = sum(
         max(1, math.ceil(len(server.data_records(k, a, None)) / PER_PAGE))
@@ -162,6 +207,7 @@ def measure_round(
         "throttled": run_koladapy(python, server, kpis, areas, 5.0),
         "free": run_koladapy(python, server, kpis, areas, 1e9),
         "full": run_aktuellt(server, data, counties, full=True),
+        "floor": run_gx_floor(data, counties),
         "night": run_aktuellt(server, data, counties, full=False),
         "weekly": run_aktuellt(server, data, counties, full=True),
     }
@@ -197,14 +243,15 @@ def main() -> None:
                     measure_round(python, server, Path(scratch), counties, areas, kpis)
                     for _ in range(args.rounds)
                 ]
-                throttled, free, full, night, weekly = (
+                throttled, free, full, floor, night, weekly = (
                     median_of([measured[key] for measured in rounds])
-                    for key in ("throttled", "free", "full", "night", "weekly")
+                    for key in ("throttled", "free", "full", "floor", "night", "weekly")
                 )
                 rows = (
                     ("koladapy, 5 req/s (default)", throttled),
                     ("koladapy, unthrottled", free),
                     ("aktuellt refresh --full (empty warehouse)", full),
+                    ("  its floor: GX alone (import, check, docs)", floor),
                     ("aktuellt refresh, no-change night", night),
                     ("aktuellt refresh --full, nothing new", weekly),
                 )
@@ -227,6 +274,12 @@ def main() -> None:
                     f"full / koladapy fetch alone: {full.seconds / throttled.fetch_seconds:.2f}× "
                     f"(throttled), {full.seconds / free.fetch_seconds:.2f}× (unthrottled); "
                     f"bar ≤ {bar:.0f}×"
+                )
+                floor_ratio = floor.seconds / throttled.fetch_seconds
+                print(
+                    f"  GX alone / koladapy fetch alone: {floor_ratio:.2f}× (throttled), "
+                    f"{floor.seconds / free.fetch_seconds:.2f}× (unthrottled); "
+                    f"full refresh beyond GX alone: {full.seconds - floor.seconds:+.2f} s"
                 )
                 print(
                     f"  no-change night {night.seconds:.2f} s; bar ≤ 3 s + {night.requests} × "
