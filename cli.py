@@ -382,12 +382,14 @@ def refresh(
 
     Example: aktuellt refresh --county 0017 --county 0018
     """
+    from pipelines.logs import log_to_file
     from pipelines.validation import Validation
     from sources.snapshot import check_snapshot_folder
 
     settings = settings_from(db, data, county)
     if snapshot is not None:
         check_snapshot_folder(snapshot)
+    log_path = log_to_file(settings.logs_dir)
     validation = Validation(settings.logs_dir)
     try:
         if not settings.db_path.exists():
@@ -395,9 +397,7 @@ def refresh(
             # from now on, while this one imports the refresh (0,2 s) and fetches.
             validation.prepare()
         from pipelines import refresh as refresh_pipeline
-        from pipelines.logs import log_to_file
 
-        log_path = log_to_file(settings.logs_dir)
         interactive = sys.stderr.isatty()
         with (
             Console(stderr=True, markup=False, emoji=False, highlight=False).status(

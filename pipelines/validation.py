@@ -16,6 +16,7 @@ Either way, GX failing (not the batch failing its checks) is a `ValidationFailed
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import subprocess
@@ -32,6 +33,8 @@ from pipelines.gx_import import GX_MODULE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKER_EXIT_SECONDS = 10.0  # a worker ends within milliseconds of its stdin closing
+
+log = logging.getLogger("aktuellt.validation")
 
 
 class ValidationFailed(RuntimeError):
@@ -58,8 +61,13 @@ class Validation:
             if self._worker is None and self._here is None and not self._closed:
                 if GX_MODULE in sys.modules:
                     self._here = _ChecksHere()
-                else:
+                    return
+                try:
                     self._worker = CheckWorker.start(self.logs_dir)
+                except OSError as error:
+                    # No process to be had (a process limit, say): slower here, but validated.
+                    log.warning("check worker not started (%s); validating in this process", error)
+                    self._here = _ChecksHere()
 
     def check(
         self, batch: pl.DataFrame, previous_results: pl.DataFrame, **options: Any

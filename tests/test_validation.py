@@ -151,6 +151,25 @@ def test_a_worker_that_dies_ends_the_run_with_exit_4_and_the_warehouse_unchanged
     assert outcome["outcome"][0] == "error"
 
 
+def test_without_a_process_to_be_had_the_batch_is_validated_in_the_refresh(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    no_process = (
+        "def refused(*args, **kwargs):\n"
+        "    raise BlockingIOError(11, 'Resource temporarily unavailable')\n"
+        "validation.CheckWorker.start = refused\n"
+    )
+    done = refresh(data, "--snapshot", str(SAMPLE), changes=no_process)
+
+    assert done.returncode == 0, done.stderr
+    assert facts(done) == {"gx_imported": True, "started": 0, "running": 0}
+    assert "checks passed" in done.stdout and "failed 0" in done.stdout
+    assert any((data / "checks").rglob("data_docs/local_site/index.html"))
+    log = (data / "logs" / "aktuellt.log").read_text(encoding="utf-8")
+    assert "check worker not started" in log
+
+
 def test_an_error_in_the_worker_is_named_and_its_traceback_logged(tmp_path: Path) -> None:
     data = tmp_path / "data"
     fails = (
