@@ -255,7 +255,8 @@ COLUMN_COMMENTS: dict[str, str] = {
     "decided_by": "Which rule of method.md decided the status.",
     "reason": "Why the row is not assessable, else null.",
     "explanation": "One-sentence Swedish explanation of the status.",
-    "county_value": "The county's value in the latest year.",
+    "county_value": "The county's value in the latest year (on Riket's rows: null when the "
+    "warehouse follows several counties).",
     "riket_value": "Riket's value in the latest year.",
     "rank": "Rank among the county's municipalities, 1 = best (municipalities only).",
     "rank_value": "The value ranked: the municipality's value for rank_year.",

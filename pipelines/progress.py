@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from config import MethodSettings
+from models.areas import RIKET_ID
 from models.catalog import SHARE_UNITS
 from models.schema import GENDERS, PROGRESS_KEY, PROGRESS_SCHEMA, conform
 from models.status import RANK_THIRDS, STATUSES
@@ -938,14 +939,21 @@ def compute_progress(
 
 def as_stored(rows_by_county: pl.DataFrame, county_ids: Sequence[str]) -> pl.DataFrame:
     """compute_progress_by_county's rows as the warehouse stores them (PROGRESS_SCHEMA): each
-    county's own areas, and Riket once, from the first county in `county_ids` (Riket's rows
-    differ between counties only in their county comparison value)."""
+    county's own areas, and Riket once, as the first county in `county_ids` sees it. In Kolada's
+    data Riket's rows then differ between counties only in their county value (Riket has one
+    survey, HLV, whichever county's survey is asked for); with several counties followed no one
+    county is Riket's, so that value is null on Riket's rows rather than the first county's."""
     order = {county_id: position for position, county_id in enumerate(county_ids)}
-    return (
+    rows = (
         rows_by_county.sort(pl.col("county_id").replace_strict(order), maintain_order=True)
         .unique(subset=ROW_KEY, keep="first", maintain_order=True)
         .drop("county_id")
     )
+    if len(county_ids) > 1:
+        rows = rows.with_columns(
+            county_value=pl.when(pl.col("area_id") != RIKET_ID).then("county_value")
+        )
+    return rows
 
 
 # --- why a status changed -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from config import MethodSettings
 from models.catalog import INDICATORS_SCHEMA
 from models.schema import OBSERVATION_SCHEMA, conform
-from pipelines.progress import compute_progress, compute_progress_by_county
+from pipelines.progress import as_stored, compute_progress, compute_progress_by_county
 
 REPORT_YEAR = 2024
 YEARS = range(2008, 2025)
@@ -121,3 +121,25 @@ def test_ranks_and_county_values_stay_within_the_county(by_county: pl.DataFrame)
             & (pl.col("period") == row["latest_year"])
         )["value"]
         assert row["county_value"] == expected[0]
+
+
+def test_riket_is_stored_once_without_a_county_value_when_several_counties_are_followed(
+    by_county: pl.DataFrame,
+) -> None:
+    stored = as_stored(by_county, COUNTIES)
+    riket = stored.filter(pl.col("area_id") == "0000")
+    key = ["catalog_id", "indicator_id", "gender"]
+    assert (
+        riket.height
+        == by_county.filter(pl.col("county_id") == "0017")
+        .filter(pl.col("area_id") == "0000")
+        .height
+        and not riket.select(key).is_duplicated().any()
+    )
+    assert riket["county_value"].null_count() == riket.height  # no one county is Riket's
+    # Every other area keeps its own county's value.
+    others = stored.filter(pl.col("area_id") != "0000")
+    assert others["county_value"].drop_nulls().len() > 0
+    # One county followed: Riket's row compares with that county, as before.
+    alone = as_stored(by_county.filter(pl.col("county_id") == "0017"), ["0017"])
+    assert alone.filter(pl.col("area_id") == "0000")["county_value"].drop_nulls().len() > 0
