@@ -127,6 +127,30 @@ def test_failed_checks_in_the_worker_stop_the_run_with_their_report_and_docs(
     assert any("104.2" in path.read_text(encoding="utf-8") for path in raw)
 
 
+def test_failed_checks_stay_exit_1_when_their_docs_fail_too(
+    tmp_path: Path, sample_server: KoladaServer
+) -> None:
+    sample_server.set_value("N15428", "1763", 2023, "K", 104.2)
+    docs_fail = (
+        "validation.WORKER_PROGRAM = '''\n"
+        "from pipelines import check_worker, checks\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise OSError(28, 'No space left on device')\n"
+        "checks.build_docs = broken\n"
+        "check_worker.serve()\n"
+        "'''"
+    )
+    data = tmp_path / "data"
+    done = refresh(
+        data, "--full", changes=docs_fail, env={"AKTUELLT_KOLADA_URL": sample_server.base_url}
+    )
+
+    assert done.returncode == 1, done.stderr  # the failed checks are the news, not the docs
+    assert "check(s) failed" in done.stderr
+    assert "data docs not rendered" in done.stdout + done.stderr
+    assert "No space left on device" in done.stdout + done.stderr
+
+
 def test_a_worker_that_dies_ends_the_run_with_exit_4_and_the_warehouse_unchanged(
     tmp_path: Path,
 ) -> None:
