@@ -84,12 +84,12 @@ batch = conform(
     read_query(db, "SELECT * FROM current_observations").with_columns(is_deleted=pl.lit(False)),
     OBSERVATION_SCHEMA,
 )
-checks_dir = Path(tempfile.mkdtemp())
-report = checks.check_observations(
-    batch, suite="kolada_values", run_id="floor", checks_dir=checks_dir, share_series=[],
-    county_scopes={c: county_areas(c).area_ids for c in counties}, full=True,
-)
-checks.build_docs(checks_dir, report)
+with tempfile.TemporaryDirectory() as scratch:
+    report = checks.check_observations(
+        batch, suite="kolada_values", run_id="floor", checks_dir=Path(scratch), share_series=[],
+        county_scopes={c: county_areas(c).area_ids for c in counties}, full=True,
+    )
+    checks.build_docs(Path(scratch), report)
 print(json.dumps({"values": batch.height, "passed": report.passed}))
 """
 

@@ -133,6 +133,8 @@ def kill_trial(number: int, settings: Settings, full: bool, after: float) -> Tri
     finished = not child.is_alive()
     workers: list[Process] = []
     if child.pid is not None and not finished:
+        # Stopped first, so that no worker starts between listing its children and the kill.
+        os.kill(child.pid, signal.SIGSTOP)
         workers = [p for p in children_of(child.pid) if WORKER_PROGRAM in command_line(p)]
         os.kill(child.pid, signal.SIGKILL)
     child.join()
