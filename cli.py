@@ -8,7 +8,7 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -390,8 +390,8 @@ def refresh(
     if snapshot is not None:
         check_snapshot_folder(snapshot)
     log_path = log_to_file(settings.logs_dir)
-    validation = Validation(settings.logs_dir)
-    try:
+    # Closed here too in case the run never starts (the refresh closes it itself).
+    with closing(Validation(settings.logs_dir)) as validation:
         if not settings.db_path.exists():
             # A first load is always validated: its worker process imports Great Expectations
             # from now on, while this one imports the refresh (0,2 s) and fetches.
@@ -414,8 +414,6 @@ def refresh(
                 step=_step(interactive),
                 validation=validation,
             )
-    finally:
-        validation.close()  # ended by the refresh already, unless something failed before it
     _print_refresh_summary(result, log_path)
     if result.exit_code != 0:
         fail(result.message, result.exit_code)

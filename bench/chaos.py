@@ -45,10 +45,10 @@ from tests.kolada_server import KoladaServer  # noqa: E402
 from tests.processes import Process, children_of, command_line, ends_within  # noqa: E402
 
 # Runs are forked from a forkserver: a clean single-threaded process that has imported this
-# module (and so the refresh) once. Not Great Expectations: each run validates in its own check
-# worker process, as `aktuellt refresh` does, and a kill trial also holds that worker to dying
-# with its run. Forking this process instead would
-# copy the local Kolada's threads and DuckDB's state into every child, which can deadlock.
+# module (and so the refresh) once. Forking this process instead would copy the local Kolada's
+# threads and DuckDB's state into every child, which can deadlock. Great Expectations is not
+# preloaded: each run validates in its own check worker process, as `aktuellt refresh` does,
+# and a kill trial also holds that worker to dying with its run.
 FORK = multiprocessing.get_context("forkserver")
 FORK.set_forkserver_preload(["bench.chaos"])
 LATENCY_SECONDS = 0.05

@@ -102,10 +102,6 @@ def run_refresh(
     session.start_fetch_deadline(settings.fetch_deadline)
     validation = validation or Validation(settings.logs_dir)
     try:
-        if not settings.db_path.exists():
-            # A first load is always validated: its worker imports GX from now on, on the
-            # other core (a bad catalog found next only ends it).
-            validation.prepare()
         archive = kolada.RawArchive(settings.raw_dir, run_id)
         known_areas = load_areas()
         counties = [county_areas(county_id, known_areas) for county_id in settings.county_ids]
@@ -130,8 +126,9 @@ def run_refresh(
                     + f" fetched in full: {', '.join(c.county_id for c in new_counties)}"
                 )  # fmt: skip
             if last_fetch is None or new_counties:
-                # New values will certainly arrive: overlap GX with the network. (A reload of
-                # counties already held starts it only once something changed.)
+                # New values will certainly arrive: overlap GX with the network (the CLI starts a
+                # first load's earlier still). A reload of counties already held starts it only
+                # once something changed.
                 validation.prepare()
             step(
                 f"fetching {len(kpis)} KPIs for {len(area_ids)} areas of "

@@ -80,7 +80,7 @@ def load_report_inputs(
     """
     county = county_areas(county_id or settings.county_id)
     frames, data_date = _checked_frames(settings, catalog_id, [county.county_id], county.area_ids)
-    observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
+    observations = _observations(frames)
     # The warehouse holds every followed county's rows; a report shows this county's only.
     stored = frames.progress.filter(pl.col("area_id").is_in(county.area_ids))
     stored_year = _stored_year(stored)
@@ -135,7 +135,7 @@ def followed_status_for_year(
     counties = [county_areas(county_id) for county_id in settings.county_ids]
     area_ids = followed_area_ids(counties)
     frames, _ = _checked_frames(settings, catalog_id, settings.county_ids, area_ids)
-    observations = conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
+    observations = _observations(frames)
     for county in counties:
         own = observations.filter(pl.col("area_id").is_in(county.area_ids))
         check_report_year(report_year, frames.indicators, own)
@@ -154,6 +154,11 @@ def followed_status_for_year(
         )
         rows = method.as_stored(by_county, settings.county_ids)
     return StatusForYear(conform(rows, PROGRESS_SCHEMA), frames.indicators, frames.areas)
+
+
+def _observations(frames: ReportFrames) -> pl.DataFrame:
+    """The stored values as the method reads them (OBSERVATION_SCHEMA; stored ones are kept)."""
+    return conform(frames.observations.with_columns(is_deleted=False), OBSERVATION_SCHEMA)
 
 
 def _stored_year(stored: pl.DataFrame) -> int | None:
